@@ -1,0 +1,268 @@
+//! Accounts of people who log in (staff, employers, candidates): e-mail, argon2id password hash,
+//! roles per domain. Sessions, login throttling, password reset and the first-admin setup live
+//! beside it.
+pub mod password;
+pub mod reset;
+pub mod sessions;
+pub mod setup;
+pub mod throttle;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    DatabaseConnection, QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::audit::{self, Actor, AuditEntry};
+use crate::domain::{Email, PLATFORM_DOMAIN, Password};
+use crate::store::entities::{account, account_role};
+use crate::{CoreError, CoreResult, time};
+
+pub use throttle::{ClientAddr, LoginThrottle};
+
+pub const ROLE_PLATFORM_ADMIN: &str = "platform-admin";
+
+/// An account as the rest of the system sees it: never its password hash.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub is_platform_admin: bool,
+}
+
+async fn to_account(conn: &impl ConnectionTrait, row: account::Model) -> CoreResult<Account> {
+    let is_platform_admin = has_role(conn, row.id, PLATFORM_DOMAIN, ROLE_PLATFORM_ADMIN).await?;
+    Ok(Account {
+        id: row.id,
+        email: row.email,
+        display_name: row.display_name,
+        is_platform_admin,
+    })
+}
+
+pub async fn has_role(
+    conn: &impl ConnectionTrait,
+    account_id: i64,
+    domain: &str,
+    role: &str,
+) -> CoreResult<bool> {
+    Ok(account_role::Entity::find()
+        .filter(account_role::Column::AccountId.eq(account_id))
+        .filter(account_role::Column::Domain.eq(domain))
+        .filter(account_role::Column::Role.eq(role))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+fn parse_display_name(raw: &str) -> CoreResult<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(CoreError::invalid("display_name", "is required"));
+    }
+    if name.chars().count() > 120 {
+        return Err(CoreError::invalid(
+            "display_name",
+            "must be at most 120 characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Creates an account; a taken address is a `Conflict`.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+    display_name: &str,
+    password: Option<&Password>,
+) -> CoreResult<Account> {
+    let display_name = parse_display_name(display_name)?;
+    let password_hash = password.map(password::hash).transpose()?;
+    let now = time::now();
+    let row = account::ActiveModel {
+        email: Set(email.as_str().to_string()),
+        display_name: Set(display_name),
+        password_hash: Set(password_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| {
+        if crate::error::is_unique_violation(&e) {
+            CoreError::Conflict("an account with this e-mail address exists".into())
+        } else {
+            e.into()
+        }
+    })?;
+    to_account(conn, row).await
+}
+
+pub async fn grant_role(
+    conn: &impl ConnectionTrait,
+    account_id: i64,
+    domain: &str,
+    role: &str,
+    granted_by: Option<i64>,
+) -> CoreResult<()> {
+    if has_role(conn, account_id, domain, role).await? {
+        return Ok(());
+    }
+    account_role::ActiveModel {
+        account_id: Set(account_id),
+        domain: Set(domain.to_string()),
+        role: Set(role.to_string()),
+        granted_by: Set(granted_by),
+        granted_at: Set(time::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Creates a platform admin (the `admin create` command and the first-admin setup), audited,
+/// in one transaction.
+pub async fn create_platform_admin(
+    db: &DatabaseConnection,
+    email: &Email,
+    display_name: &str,
+    password: &Password,
+    actor: Actor,
+) -> CoreResult<Account> {
+    let txn = db.begin().await?;
+    let account = create_platform_admin_in(&txn, email, display_name, password, actor).await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
+/// As [`create_platform_admin`], on the caller's transaction.
+pub async fn create_platform_admin_in(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+    display_name: &str,
+    password: &Password,
+    actor: Actor,
+) -> CoreResult<Account> {
+    let account = create(conn, email, display_name, Some(password)).await?;
+    let granted_by = match actor {
+        Actor::Account(id) => Some(id),
+        Actor::System => None,
+    };
+    grant_role(conn, account.id, PLATFORM_DOMAIN, ROLE_PLATFORM_ADMIN, granted_by).await?;
+    audit::record(
+        conn,
+        AuditEntry::new(actor, "account.create", format!("account:{}", account.id))
+            .details(serde_json::json!({ "roles": [ROLE_PLATFORM_ADMIN] })),
+    )
+    .await?;
+    Ok(Account {
+        is_platform_admin: true,
+        ..account
+    })
+}
+
+pub async fn find_by_id(conn: &impl ConnectionTrait, id: i64) -> CoreResult<Option<Account>> {
+    match account::Entity::find_by_id(id).one(conn).await? {
+        Some(row) if row.disabled_at.is_none() => Ok(Some(to_account(conn, row).await?)),
+        _ => Ok(None),
+    }
+}
+
+pub async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+) -> CoreResult<Option<account::Model>> {
+    Ok(account::Entity::find()
+        .filter(account::Column::Email.eq(email.as_str()))
+        .filter(account::Column::DisabledAt.is_null())
+        .one(conn)
+        .await?)
+}
+
+pub async fn any_platform_admin(conn: &impl ConnectionTrait) -> CoreResult<bool> {
+    Ok(account_role::Entity::find()
+        .filter(account_role::Column::Domain.eq(PLATFORM_DOMAIN))
+        .filter(account_role::Column::Role.eq(ROLE_PLATFORM_ADMIN))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// All accounts, for the console (the roles issue adds filtering per label).
+pub async fn list(conn: &impl ConnectionTrait) -> CoreResult<Vec<Account>> {
+    let rows = account::Entity::find()
+        .filter(account::Column::DisabledAt.is_null())
+        .order_by_asc(account::Column::Email)
+        .all(conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(to_account(conn, row).await?);
+    }
+    Ok(out)
+}
+
+/// Checks e-mail and password under the login throttle and returns the account.
+///
+/// Every failure looks the same to the caller (`Unauthenticated`), whether the address is
+/// unknown or the password wrong, and takes the same time; the throttle answers before any
+/// password is checked, so guessing stays slow however fast the requests come.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    throttle: &LoginThrottle,
+    email_raw: &str,
+    password_attempt: &str,
+    client: &ClientAddr,
+) -> CoreResult<Account> {
+    let email_key = email_raw.trim().to_lowercase();
+    throttle.check(db, &email_key, client).await?;
+    let row = match Email::parse(email_raw) {
+        Ok(email) => find_by_email(db, &email).await?,
+        Err(_) => None,
+    };
+    let verified = match row.as_ref().and_then(|r| r.password_hash.as_deref()) {
+        Some(stored) => password::verify(stored, password_attempt),
+        None => {
+            password::verify_against_nothing(password_attempt);
+            false
+        }
+    };
+    let Some(row) = row.filter(|_| verified) else {
+        throttle.record_failure(db, &email_key, client).await?;
+        return Err(CoreError::Unauthenticated);
+    };
+    throttle.clear_account(db, &email_key).await?;
+    let mut active: account::ActiveModel = row.clone().into();
+    active.last_login_at = Set(Some(time::now()));
+    active.update(db).await?;
+    to_account(db, row).await
+}
+
+/// Sets a new password, ends every session of the account (whoever had it logged in is out),
+/// and audits the change, all in one transaction.
+pub async fn set_password(
+    conn: &impl ConnectionTrait,
+    account_id: i64,
+    password: &Password,
+    actor: Actor,
+) -> CoreResult<()> {
+    let hash = password::hash(password)?;
+    let result = account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Some(hash).into())
+        .col_expr(account::Column::UpdatedAt, time::now().into())
+        .filter(account::Column::Id.eq(account_id))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(CoreError::NotFound("account"));
+    }
+    sessions::revoke_all(conn, account_id).await?;
+    audit::record(
+        conn,
+        AuditEntry::new(actor, "account.password.set", format!("account:{account_id}")),
+    )
+    .await
+}

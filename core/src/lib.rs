@@ -1,0 +1,16 @@
+//! Etalage's domain and services. No HTTP and no WebAssembly here: the web crate and the plugin
+//! host call into this crate, never the other way round.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod audit;
+pub mod domain;
+pub mod error;
+pub mod jobs;
+pub mod labels;
+pub mod mail;
+pub mod secrets;
+pub mod store;
+pub mod time;
+
+pub use error::{CoreError, CoreResult};

@@ -1,0 +1,57 @@
+//! Storage: the connection to SQLite or PostgreSQL and the sea-orm entities.
+pub mod entities;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
+use crate::{CoreError, CoreResult};
+
+pub use sea_orm::DatabaseConnection as Db;
+
+/// Opens the database at `url` (`sqlite://…` or `postgres://…`).
+///
+/// SQLite runs in WAL mode with `synchronous = FULL` and foreign keys on: a committed write
+/// survives a crash of the process or the machine, readers never block the writer, and the
+/// references the schema declares are enforced as they are on PostgreSQL.
+pub async fn connect(url: &str) -> CoreResult<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        options.max_connections(8).min_connections(1);
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .create_if_missing(true)
+        });
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        options.max_connections(16).min_connections(1);
+    } else {
+        return Err(CoreError::invalid(
+            "database_url",
+            "must start with sqlite: or postgres:",
+        ));
+    }
+    let db = Database::connect(options).await?;
+    Ok(db)
+}
+
+/// A short name of the backend for logs and health output.
+pub fn backend_name(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => "sqlite",
+        DbBackend::Postgres => "postgres",
+        _ => "other",
+    }
+}
+
+/// The SQLite URL for a database file inside `data_dir`.
+pub fn sqlite_url_for(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}

@@ -1,0 +1,14 @@
+//! Etalage's schema, one migration per step (`mYYYYMMDD_NNNNNN_name.rs`). The same migrations run
+//! on SQLite and PostgreSQL; anything backend-specific is spelled out per backend in the step.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}

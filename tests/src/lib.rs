@@ -1,0 +1,230 @@
+//! The end-to-end harness: the real server on a free port against a fresh database (SQLite
+//! always; PostgreSQL when reachable), an HTTP client that reaches every label by its hostname,
+//! and a real browser (`browser`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod browser;
+pub mod postgres;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use etalage::Application;
+use etalage::app::ShutdownHandle;
+use etalage::config::Config;
+use etalage_core::audit::Actor;
+use etalage_core::domain::{Email, Password};
+use sea_orm::DatabaseConnection;
+use tempfile::TempDir;
+
+pub use postgres::PgDatabase;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body against SQLite and against PostgreSQL, as two tests `<name>::sqlite` and
+/// `<name>::postgres`. Name the test after the requirement it proves (`ten_1_…`).
+#[macro_export]
+macro_rules! storage_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::spawn_app($crate::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) = $crate::try_spawn_app($crate::Backend::Postgres).await else {
+                    return;
+                };
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+/// Storage that outlives one server, so a test can stop the server and start it again.
+pub struct Storage {
+    pub backend: Backend,
+    pub data_dir: TempDir,
+    pub pg: Option<PgDatabase>,
+}
+
+impl Storage {
+    pub async fn new(backend: Backend) -> Option<Storage> {
+        let data_dir = tempfile::Builder::new().prefix("etalage-test-").tempdir().unwrap();
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgDatabase::create().await?),
+        };
+        Some(Storage { backend, data_dir, pg })
+    }
+
+    pub fn config(&self) -> Config {
+        let mut config = Config::default();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.data_dir = self.data_dir.path().to_path_buf();
+        config.labels_dir = Some(labels_dir());
+        config.database_url = self.pg.as_ref().map(|pg| secrecy::SecretString::from(pg.url.clone()));
+        config.jobs.poll_interval_ms = 25;
+        config.http.shutdown_grace_secs = 2;
+        config
+    }
+}
+
+/// The label files of this source tree.
+pub fn labels_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tenants/labels")
+}
+
+pub struct TestApp {
+    pub port: u16,
+    pub setup_token: Option<String>,
+    pub db: DatabaseConnection,
+    pub storage: Storage,
+    shutdown: ShutdownHandle,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// A server on SQLite or PostgreSQL; panics if PostgreSQL is asked for and not reachable.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    try_spawn_app(backend).await.expect("PostgreSQL is not reachable")
+}
+
+/// `None` (with a message) when PostgreSQL is not reachable outside CI.
+pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
+    let storage = Storage::new(backend).await?;
+    Some(start(storage, |_| {}).await)
+}
+
+/// Starts a server on `storage`, after `adjust` has changed its config.
+pub async fn start(storage: Storage, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = storage.config();
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("the server builds");
+    let port = app.port();
+    let setup_token = app.setup_token().map(str::to_string);
+    let db = app.state().db.clone();
+    let shutdown = app.shutdown_handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        port,
+        setup_token,
+        db,
+        storage,
+        shutdown,
+        server,
+    }
+}
+
+pub const ADMIN_EMAIL: &str = "admin@winwinwerkt.nl";
+pub const ADMIN_PASSWORD: &str = "een lang en geheim wachtwoord";
+
+impl TestApp {
+    /// `http://{host}:{port}{path}`; `host` is a label hostname such as `werkweb.localhost`.
+    pub fn url(&self, host: &str, path: &str) -> String {
+        format!("http://{host}:{}{path}", self.port)
+    }
+
+    /// A client with its own cookie jar that does not follow redirects and reaches every label
+    /// hostname (also the real-looking ones like `werkweb.net`) on this server.
+    pub fn client(&self) -> reqwest::Client {
+        let mut builder = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30));
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        let registry = etalage_tenants::load_dir(&labels_dir()).unwrap();
+        for label in registry.labels() {
+            for host in &label.hostnames {
+                builder = builder.resolve(host, loopback);
+            }
+        }
+        builder = builder.resolve("unknown.example", loopback);
+        builder.build().unwrap()
+    }
+
+    /// Creates a platform admin directly (the setup flow has its own test).
+    pub async fn create_admin(&self) -> etalage_core::accounts::Account {
+        etalage_core::accounts::create_platform_admin(
+            &self.db,
+            &Email::parse(ADMIN_EMAIL).unwrap(),
+            "Beheerder",
+            &Password::parse(ADMIN_PASSWORD).unwrap(),
+            Actor::System,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Logs `client` in through the login form on `host`.
+    pub async fn login(&self, client: &reqwest::Client, host: &str, email: &str, password: &str) -> reqwest::Response {
+        let form = client.get(self.url(host, "/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_token(&form);
+        client
+            .post(self.url(host, "/login"))
+            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.storage.data_dir.path().join("outbox")
+    }
+
+    /// The `.eml` files in the outbox, as text.
+    pub fn outbox(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.outbox_dir()) else {
+            return vec![];
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
+    }
+
+    /// Waits until the outbox holds `count` mails (the job worker sends them), or panics.
+    pub async fn wait_for_mail(&self, count: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let mails = self.outbox();
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("expected {count} mail(s) in {}, found {}", self.outbox_dir().display(), self.outbox().len());
+    }
+
+    /// Stops the server (as SIGTERM would) and hands back its storage for a restart.
+    pub async fn stop(self) -> Storage {
+        self.shutdown.stop();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.server).await;
+        self.storage
+    }
+}
+
+/// The CSRF token in a page's first form.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).map(|i| i + marker.len()).expect("the page has a form with a CSRF token");
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_string()
+}
+
+/// The first link in a mail that starts with `prefix`. Quoted-printable soft breaks are undone.
+pub fn link_in_mail(mail: &str, prefix: &str) -> Option<String> {
+    let body = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = body.find(prefix)?;
+    let link: String = body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    Some(link)
+}

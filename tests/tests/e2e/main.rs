@@ -1,0 +1,9 @@
+//! End-to-end tests against the real server. Tests that touch storage run on SQLite and on
+//! PostgreSQL (`storage_test!`); names start with the requirement they prove.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod auth;
+mod browser;
+mod jobs;
+mod labels;

@@ -1,0 +1,290 @@
+//! Building and running the server.
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use etalage_core::accounts::{LoginThrottle, setup};
+use etalage_core::jobs::{Worker, WorkerConfig};
+use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
+use etalage_core::store::{self, Db};
+use etalage_migrations::{Migrator, MigratorTrait};
+use etalage_tenants::LabelRegistry;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::middleware;
+use crate::state::{AppState, Labels};
+use crate::templates::Templates;
+
+/// Opens the configured database and brings its schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    }
+    let db = store::connect(&config.database_url())
+        .await
+        .context("cannot open the database")?;
+    Migrator::up(&db, None).await.context("migrations failed")?;
+    Ok(db)
+}
+
+/// The key CSRF tokens are signed with, created on first start and shared through the database
+/// by every server process.
+async fn csrf_key(db: &Db) -> anyhow::Result<Vec<u8>> {
+    use etalage_core::store::entities::server_key;
+    const NAME: &str = "csrf";
+    if let Some(row) = server_key::Entity::find_by_id(NAME.to_string()).one(db).await? {
+        return Ok(row.secret.into_bytes());
+    }
+    let secret = etalage_core::secrets::new_token();
+    let inserted = server_key::ActiveModel {
+        name: Set(NAME.to_string()),
+        secret: Set(secret.clone()),
+        created_at: Set(etalage_core::time::now()),
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(_) => Ok(secret.into_bytes()),
+        // Another process made it first: use theirs.
+        Err(_) => server_key::Entity::find_by_id(NAME.to_string())
+            .one(db)
+            .await?
+            .map(|row| row.secret.into_bytes())
+            .context("no CSRF key"),
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+    setup_token: Option<String>,
+    shutdown_tx: watch::Sender<bool>,
+    mail: Arc<MailSender>,
+}
+
+impl Application {
+    /// Prepares everything (data folder, database, labels, mail) and binds the listener; the
+    /// port is known before `run_until_stopped` (use port 0 for a free one).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(config.index_dir())
+            .with_context(|| format!("cannot create {}", config.index_dir().display()))?;
+        let db = open_database(&config).await?;
+
+        let labels_dir = config.labels_dir();
+        let from_files: LabelRegistry = etalage_tenants::load_dir(&labels_dir)
+            .map_err(|errors| anyhow::anyhow!("label files are invalid:\n{errors}"))?;
+        let live = etalage_tenants::sync_to_db(&db, &from_files)
+            .await
+            .context("cannot store the labels")?;
+
+        let transport = match &config.mail.smtp {
+            Some(smtp) => MailTransport::smtp(&SmtpSettings {
+                host: smtp.host.clone(),
+                port: smtp.port,
+                tls: smtp.tls,
+                username: smtp.username.clone(),
+                password: smtp.password.as_ref().map(|p| p.expose_secret().to_string()),
+            })?,
+            None => MailTransport::file(config.outbox_dir())?,
+        };
+        let mail = Arc::new(MailSender::new(transport, config.mail.from.clone()));
+
+        let setup_token = setup::issue_token(&db).await?;
+        let templates = Templates::load().map_err(anyhow::Error::msg)?;
+        let state = AppState {
+            csrf_key: Arc::new(csrf_key(&db).await?),
+            throttle: LoginThrottle {
+                per_account: config.login.max_failures_per_account,
+                per_ip: config.login.max_failures_per_ip,
+                window: Duration::from_secs(config.login.window_secs),
+            },
+            db,
+            labels: Labels::new(from_files, live),
+            templates,
+            config: Arc::new(config),
+        };
+
+        let listener = TcpListener::bind(state.config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", state.config.listen))?;
+        let port = listener.local_addr()?.port();
+        let (shutdown_tx, _) = watch::channel(false);
+        Ok(Application {
+            listener,
+            port,
+            state,
+            setup_token,
+            shutdown_tx,
+            mail,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn labels(&self) -> Arc<LabelRegistry> {
+        self.state.labels.current()
+    }
+
+    /// The one-time first-admin setup token, when there is no platform admin yet.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
+    }
+
+    /// A handle that stops the server like SIGTERM does.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown_tx.clone())
+    }
+
+    /// Serves until SIGTERM, Ctrl-C or the shutdown handle; then stops taking connections,
+    /// lets requests in flight finish (up to the grace period) and stops the job workers.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let mut external = self.shutdown_tx.subscribe();
+        let stop = async move {
+            tokio::select! {
+                _ = termination_signal() => {}
+                _ = external.wait_for(|stop| *stop) => {}
+            }
+        };
+        self.run_with_shutdown(stop).await
+    }
+
+    async fn run_with_shutdown(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let (workers_stop_tx, workers_stop_rx) = watch::channel(false);
+        let mut workers = Vec::new();
+        for _ in 0..state.config.jobs.workers {
+            let worker = Worker::new(
+                state.db.clone(),
+                WorkerConfig {
+                    lease: Duration::from_secs(state.config.jobs.lease_secs.max(1)),
+                    poll_interval: Duration::from_millis(state.config.jobs.poll_interval_ms.max(10)),
+                },
+            )
+            .with_handler(self.mail.clone());
+            workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
+        }
+
+        let grace = Duration::from_secs(state.config.http.shutdown_grace_secs);
+        let (drain_tx, mut drain_rx) = watch::channel(false);
+        let service = router_service(state);
+        let server = axum::serve(
+            self.listener,
+            service.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("stopping: finishing requests in flight");
+            let _ = drain_tx.send(true);
+        });
+        let server = tokio::spawn(async move { server.await });
+        tokio::pin!(server);
+
+        // Once stopping, requests in flight get the grace period, then the server is dropped.
+        let result = tokio::select! {
+            r = &mut server => r.context("server task")?.context("server"),
+            _ = async {
+                let _ = drain_rx.wait_for(|d| *d).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!("requests still running after the grace period; stopping anyway");
+                server.abort();
+                Ok(())
+            }
+        };
+        let _ = workers_stop_tx.send(true);
+        for worker in workers {
+            let _ = worker.await;
+        }
+        tracing::info!("stopped");
+        result
+    }
+}
+
+/// Stops a running [`Application`].
+#[derive(Clone)]
+pub struct ShutdownHandle(watch::Sender<bool>);
+
+impl ShutdownHandle {
+    pub fn stop(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+async fn termination_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// The whole HTTP stack, outside in: request id, tracing, timeout (503), compression, security
+/// headers, body limit, label resolution, error rendering, CSRF check, panic catching, router.
+/// Label resolution wraps the router as a service (not `Router::layer`) because it rewrites
+/// `/l/{slug}/…` paths, which must happen before routing.
+pub fn router_service(state: AppState) -> axum::Router {
+    let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
+    let body_limit = state.config.http.body_limit_bytes;
+    let router = crate::routes::router()
+        .layer(CatchPanicLayer::new())
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .with_state(state.clone());
+    let inner = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::label::resolve))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::errors::render))
+        .layer(axum::middleware::from_fn_with_state(state, middleware::csrf::verify))
+        .service(router);
+    axum::Router::new().fallback_service(inner).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
+            }))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+            .layer(CompressionLayer::new())
+            .layer(axum::middleware::from_fn(middleware::security_headers::add))
+            .layer(RequestBodyLimitLayer::new(body_limit)),
+    )
+}

@@ -1,0 +1,233 @@
+//! The command line: `serve`, `migrate`, `labels check`, `admin create`.
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use etalage_core::audit::Actor;
+use etalage_core::domain::{Email, Password};
+use secrecy::SecretString;
+
+use crate::app::Application;
+use crate::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(name = "etalage", version, about = "Etalage: a multi-tenant recruitment platform")]
+struct Cli {
+    /// Configuration file (default: ./etalage.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server: migrate, load the labels, answer on every label's host.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(StorageArgs),
+    /// Work with label files.
+    #[command(subcommand)]
+    Labels(LabelsCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args, Debug, Default)]
+struct StorageArgs {
+    /// Data folder (SQLite database, index, outbox). Default ./data
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// postgres://user@host/db to use PostgreSQL instead of SQLite.
+    #[arg(long, value_name = "URL", env = "ETALAGE_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on. Default 127.0.0.1:8080
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Folder of label files. Default tenants/labels
+    #[arg(long, value_name = "DIR")]
+    labels_dir: Option<PathBuf>,
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum LabelsCommand {
+    /// Validate the label files; print every problem with file and line.
+    Check {
+        /// Folder of label files. Default tenants/labels
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create a platform admin. Prints a generated password unless --password-stdin is given.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Platform admin")]
+        name: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli_config: Option<&PathBuf>, storage: &StorageArgs) -> Result<Config, String> {
+    let (mut config, warnings) = Config::load(cli_config.map(|p| p.as_path()))?;
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    if let Some(dir) = &storage.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(url) = &storage.database_url {
+        config.database_url = Some(SecretString::from(url.clone()));
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => {
+            let mut config = load_config(cli.config.as_ref(), &args.storage)?;
+            if let Some(listen) = args.listen {
+                config.listen = listen;
+            }
+            if let Some(dir) = args.labels_dir {
+                config.labels_dir = Some(dir);
+            }
+            crate::telemetry::init(config.log_format);
+            let app = Application::build(config)
+                .await
+                .map_err(|e| format!("{e:#}"))?;
+            print_banner(&app);
+            app.run_until_stopped().await.map_err(|e| format!("{e:#}"))
+        }
+        Command::Migrate(storage) => {
+            let config = load_config(cli.config.as_ref(), &storage)?;
+            let db = crate::app::open_database(&config)
+                .await
+                .map_err(|e| format!("{e:#}"))?;
+            println!(
+                "database is up to date ({})",
+                etalage_core::store::backend_name(&db)
+            );
+            Ok(())
+        }
+        Command::Labels(LabelsCommand::Check { dir }) => {
+            let dir = match dir {
+                Some(dir) => dir,
+                None => Config::default().labels_dir(),
+            };
+            let registry = etalage_tenants::load_dir(&dir).map_err(|errors| {
+                format!("{} problem(s) in {}:\n{errors}", errors.0.len(), dir.display())
+            })?;
+            for label in registry.labels() {
+                println!(
+                    "ok  {:<22} {:<24} statements {} (current {})",
+                    label.slug,
+                    label.name,
+                    label
+                        .statements
+                        .iter()
+                        .map(|s| s.version.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    label.current_version
+                );
+            }
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create {
+            email,
+            name,
+            password_stdin,
+            storage,
+        }) => {
+            let config = load_config(cli.config.as_ref(), &storage)?;
+            let email = Email::parse(&email).map_err(|e| e.to_string())?;
+            let (password, generated) = if password_stdin {
+                let mut raw = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut raw)
+                    .map_err(|e| format!("cannot read the password: {e}"))?;
+                let raw = raw.trim_end_matches(['\r', '\n']).to_string();
+                (Password::parse(&raw).map_err(|e| e.to_string())?, false)
+            } else {
+                let raw = etalage_core::secrets::new_token();
+                (Password::parse(&raw).map_err(|e| e.to_string())?, true)
+            };
+            let db = crate::app::open_database(&config)
+                .await
+                .map_err(|e| format!("{e:#}"))?;
+            let account = etalage_core::accounts::create_platform_admin(
+                &db,
+                &email,
+                &name,
+                &password,
+                Actor::System,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!("created platform admin {} (id {})", account.email, account.id);
+            if generated {
+                println!("password (shown once): {}", password.expose());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_banner(app: &Application) {
+    let port = app.port();
+    println!();
+    println!("Etalage is running. Labels:");
+    for label in app.labels().labels() {
+        let local = label
+            .hostnames
+            .iter()
+            .find(|h| h.ends_with(".localhost"))
+            .map(|h| format!("http://{h}:{port}/"));
+        let by_path = format!("http://127.0.0.1:{port}/l/{}/", label.slug);
+        match local {
+            Some(url) => println!("  {:<24} {url}  (or {by_path})", label.name),
+            None => println!("  {:<24} {by_path}", label.name),
+        }
+    }
+    if let Some(token) = app.setup_token() {
+        println!();
+        println!("No platform admin yet. Create the first one (link valid 24 hours, once):");
+        let base = if app.labels().resolve_host("127.0.0.1").is_some() {
+            format!("http://127.0.0.1:{port}")
+        } else {
+            let first = app.labels().labels().next().map(|l| l.slug.clone()).unwrap_or_default();
+            format!("http://127.0.0.1:{port}/l/{first}")
+        };
+        println!("  {base}/setup/{token}");
+    }
+    println!();
+}

@@ -1,0 +1,266 @@
+//! One typed configuration: built-in defaults, then `etalage.toml` (or `--config FILE`), then
+//! `ETALAGE_*` environment variables (`__` for nesting: `ETALAGE_MAIL__SMTP__HOST`), then the
+//! command-line flags. Every field and its default is documented in `docs/configuration.md`.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite database, the search index and the mail outbox.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; unset means SQLite at `<data_dir>/etalage.db`.
+    pub database_url: Option<SecretString>,
+    /// Folder of label files; unset means `tenants/labels` of this source tree.
+    pub labels_dir: Option<PathBuf>,
+    /// `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// Trust the left-most `X-Forwarded-For` address (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    pub http: HttpConfig,
+    pub session: SessionConfig,
+    pub login: LoginConfig,
+    pub mail: MailConfig,
+    pub jobs: JobsConfig,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// A request that takes longer is answered 503.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted (413 above it).
+    pub body_limit_bytes: usize,
+    /// How long a stopping server waits for requests in flight.
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// A session ends after this many hours without use.
+    pub idle_hours: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginConfig {
+    pub max_failures_per_account: u64,
+    pub max_failures_per_ip: u64,
+    pub window_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// The sender address of every mail; the display name is the label's.
+    pub from: String,
+    /// Unset: mail is written as `.eml` files to `<data_dir>/outbox`.
+    pub smtp: Option<SmtpConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    #[serde(default = "default_smtp_tls")]
+    pub tls: etalage_core::mail::SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_smtp_tls() -> etalage_core::mail::SmtpTls {
+    etalage_core::mail::SmtpTls::Starttls
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Job workers in this process; 0 runs none (another process does the work).
+    pub workers: usize,
+    pub poll_interval_ms: u64,
+    pub lease_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            labels_dir: None,
+            log_format: LogFormat::Pretty,
+            trust_forwarded_for: false,
+            http: HttpConfig::default(),
+            session: SessionConfig::default(),
+            login: LoginConfig::default(),
+            mail: MailConfig::default(),
+            jobs: JobsConfig::default(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            request_timeout_secs: 30,
+            body_limit_bytes: 2 * 1024 * 1024,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig { idle_hours: 12 }
+    }
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig {
+            max_failures_per_account: 5,
+            max_failures_per_ip: 20,
+            window_secs: 15 * 60,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            from: "no-reply@winwinwerkt.nl".into(),
+            smtp: None,
+        }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            workers: 1,
+            poll_interval_ms: 250,
+            lease_secs: 300,
+        }
+    }
+}
+
+/// Top-level keys, for telling apart our variables from a typo.
+const KNOWN_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "labels_dir",
+    "log_format",
+    "trust_forwarded_for",
+    "http",
+    "session",
+    "login",
+    "mail",
+    "jobs",
+];
+
+/// Variables with our prefix that are read elsewhere (the test harness), not by the server.
+const FOREIGN_KEYS: &[&str] = &["test_postgres_url", "test_keep_data"];
+
+impl Config {
+    /// Defaults ← `file` (or `./etalage.toml` when present) ← `ETALAGE_*` variables.
+    /// Returns the config and warnings about variables that were ignored.
+    pub fn load(file: Option<&Path>) -> Result<(Config, Vec<String>), String> {
+        let mut figment = Figment::new();
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(format!("config file {} does not exist", path.display()));
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("etalage.toml")),
+        }
+        let mut warnings = Vec::new();
+        for (key, _) in std::env::vars() {
+            if let Some(rest) = key.strip_prefix("ETALAGE_") {
+                let top = rest.split("__").next().unwrap_or_default().to_lowercase();
+                if !KNOWN_KEYS.contains(&top.as_str()) && !FOREIGN_KEYS.contains(&top.as_str()) {
+                    warnings.push(format!("ignoring unknown setting {key}"));
+                }
+            }
+        }
+        figment = figment.merge(
+            Env::prefixed("ETALAGE_")
+                .split("__")
+                .filter(|k| KNOWN_KEYS.contains(&k.as_str().split('.').next().unwrap_or_default())),
+        );
+        let config: Config = figment.extract().map_err(|e| format!("configuration: {e}"))?;
+        config.validate()?;
+        Ok((config, warnings))
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.database_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
+                return Err("database_url must start with postgres://, postgresql:// or sqlite:".into());
+            }
+        }
+        if self.http.request_timeout_secs == 0 {
+            return Err("http.request_timeout_secs must be at least 1".into());
+        }
+        if self.session.idle_hours <= 0 {
+            return Err("session.idle_hours must be at least 1".into());
+        }
+        if self.mail.from.parse::<etalage_core::mail::Address>().is_err() {
+            return Err(format!("mail.from {:?} is not an e-mail address", self.mail.from));
+        }
+        Ok(())
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_string(),
+            None => etalage_core::store::sqlite_url_for(&self.data_dir.join("etalage.db")),
+        }
+    }
+
+    pub fn labels_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.labels_dir {
+            return dir.clone();
+        }
+        let local = PathBuf::from("tenants/labels");
+        if local.is_dir() {
+            local
+        } else {
+            etalage_tenants::default_labels_dir()
+        }
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+}

@@ -1,0 +1,269 @@
+//! Logging in and out, password reset, and the first-admin setup. Core does the work; these
+//! handlers parse forms, set cookies and choose the page.
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use cookie::SameSite;
+use etalage_core::CoreError;
+use etalage_core::accounts::{self, Account, reset, sessions, setup};
+use etalage_core::audit::{self, Actor, AuditEntry};
+use etalage_core::domain::{Email, Password};
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::cookies;
+use crate::error::{AppError, AppResult};
+use crate::extract::{ClientIp, PageCtx};
+use crate::routes::site::notice_text;
+use crate::routes::{request_id, safe_next};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", axum::routing::post(logout))
+        .route("/password-reset", get(reset_form).post(reset_request))
+        .route("/password-reset/{token}", get(reset_choose_form).post(reset_choose))
+        .route("/setup/{token}", get(setup_form).post(setup_submit))
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+    notice: Option<String>,
+}
+
+async fn login_form(State(state): State<AppState>, page: PageCtx, Query(q): Query<LoginQuery>) -> Response {
+    let notice = notice_text(&page, q.notice.as_deref());
+    page.render(&state, "login.html", context! { next => q.next, notice => notice, email => "" })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Starts a session for `account`: a new token every time (no session fixation), the old one
+/// of this browser revoked, the login audited.
+pub async fn start_session(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    account: &Account,
+    label_slug: &str,
+) -> AppResult<HeaderValue> {
+    if let Some(old) = cookies::get(headers, cookies::SESSION) {
+        sessions::revoke(&state.db, &old).await?;
+    }
+    let ttl = chrono::Duration::hours(state.config.session.idle_hours);
+    let token = sessions::create(&state.db, account.id, ttl).await?;
+    audit::record(
+        &state.db,
+        AuditEntry::new(Actor::Account(account.id), "account.login", format!("account:{}", account.id))
+            .label(label_slug.to_string())
+            .request_id(request_id(headers)),
+    )
+    .await?;
+    cookies::build(headers, cookies::SESSION, &token, SameSite::Lax, None)
+        .ok_or_else(|| AppError::Internal("session cookie does not encode".into()))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    page: PageCtx,
+    ClientIp(client): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let result = accounts::authenticate(&state.db, &state.throttle, &form.email, &form.password, &client).await;
+    let account = match result {
+        Ok(account) => account,
+        Err(err @ (CoreError::Unauthenticated | CoreError::Throttled { .. })) => {
+            let (status, message) = match err {
+                CoreError::Throttled { retry_after_secs } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    page.t("login_throttled").replace("{secs}", &retry_after_secs.to_string()),
+                ),
+                _ => (StatusCode::UNAUTHORIZED, page.t("login_failed").to_string()),
+            };
+            return Ok(page.render_status(
+                &state,
+                status,
+                "login.html",
+                context! { next => form.next, error => message, email => form.email },
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let cookie = start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
+    let fallback = if account.is_platform_admin { page.link("/admin") } else { page.link("/") };
+    let target = safe_next(form.next.as_deref(), fallback);
+    let mut response = Redirect::to(&target).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+async fn logout(State(state): State<AppState>, page: PageCtx) -> AppResult<Response> {
+    if let Some(token) = cookies::get(&page.headers, cookies::SESSION) {
+        sessions::revoke(&state.db, &token).await?;
+    }
+    if let Some(user) = &page.user.0 {
+        audit::record(
+            &state.db,
+            AuditEntry::new(Actor::Account(user.id), "account.logout", format!("account:{}", user.id))
+                .label(page.label.label.slug.clone())
+                .request_id(request_id(&page.headers)),
+        )
+        .await?;
+    }
+    let mut response = Redirect::to(&page.link("/login?notice=logged_out")).into_response();
+    if let Some(clear) = cookies::build(&page.headers, cookies::SESSION, "", SameSite::Lax, Some(0)) {
+        response.headers_mut().append(header::SET_COOKIE, clear);
+    }
+    Ok(response)
+}
+
+async fn reset_form(State(state): State<AppState>, page: PageCtx) -> Response {
+    page.render(&state, "reset_request.html", context! { email => "" })
+}
+
+#[derive(Deserialize)]
+struct ResetRequestForm {
+    email: String,
+}
+
+pub fn reset_context(page: &PageCtx) -> reset::ResetContext {
+    let label = &page.label.label;
+    reset::ResetContext {
+        label_slug: label.slug.clone(),
+        label_name: label.name.clone(),
+        reply_to: Some(label.contact_email.clone()),
+        base_url: page.label.base_url(&page.headers),
+        locale: page.lang.code().to_string(),
+    }
+}
+
+async fn reset_request(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Form(form): Form<ResetRequestForm>,
+) -> AppResult<Response> {
+    match reset::request(&state.db, &form.email, &reset_context(&page)).await {
+        Ok(()) => Ok(page.render(&state, "reset_sent.html", context! {})),
+        Err(CoreError::Invalid { message, .. }) => Ok(page.render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reset_request.html",
+            context! { email => form.email, error => format!("{}: {message}", page.t("email")) },
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn reset_choose_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let valid = reset::is_valid(&state.db, &token).await?;
+    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
+    Ok(page.render_status(&state, status, "reset_choose.html", context! { valid => valid }))
+}
+
+#[derive(Deserialize)]
+struct NewPasswordForm {
+    password: String,
+    password_repeat: String,
+}
+
+/// Checks a new password and its repetition; the message is for the form.
+fn new_password(page: &PageCtx, password: &str, repeat: &str) -> Result<Password, String> {
+    if password != repeat {
+        return Err(page.t("passwords_differ").to_string());
+    }
+    Password::parse(password).map_err(|e| match e {
+        CoreError::Invalid { .. } => page.t("password_hint").to_string(),
+        other => other.to_string(),
+    })
+}
+
+async fn reset_choose(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(token): Path<String>,
+    Form(form): Form<NewPasswordForm>,
+) -> AppResult<Response> {
+    let password = match new_password(&page, &form.password, &form.password_repeat) {
+        Ok(p) => p,
+        Err(error) => {
+            return Ok(page.render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "reset_choose.html",
+                context! { valid => true, error => error },
+            ));
+        }
+    };
+    match reset::complete(&state.db, &token, &password).await {
+        Ok(_) => Ok(Redirect::to(&page.link("/login?notice=password_changed")).into_response()),
+        Err(CoreError::Conflict(_)) => Ok(page.render_status(
+            &state,
+            StatusCode::GONE,
+            "reset_choose.html",
+            context! { valid => false },
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn setup_form(State(state): State<AppState>, page: PageCtx, Path(token): Path<String>) -> AppResult<Response> {
+    let valid = setup::is_valid(&state.db, &token).await?;
+    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
+    Ok(page.render_status(&state, status, "setup.html", context! { valid => valid, email => "", display_name => "" }))
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    email: String,
+    display_name: String,
+    password: String,
+    password_repeat: String,
+}
+
+async fn setup_submit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(token): Path<String>,
+    Form(form): Form<SetupForm>,
+) -> AppResult<Response> {
+    let again = |error: String| {
+        page.render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "setup.html",
+            context! { valid => true, error => error, email => form.email, display_name => form.display_name },
+        )
+    };
+    let email = match Email::parse(&form.email) {
+        Ok(e) => e,
+        Err(e) => return Ok(again(format!("{}: {e}", page.t("email")))),
+    };
+    let password = match new_password(&page, &form.password, &form.password_repeat) {
+        Ok(p) => p,
+        Err(error) => return Ok(again(error)),
+    };
+    let account = match setup::complete(&state.db, &token, &email, &form.display_name, &password).await {
+        Ok(account) => account,
+        Err(CoreError::Invalid { field, message }) => return Ok(again(format!("{field}: {message}"))),
+        Err(CoreError::Conflict(_)) => {
+            return Ok(page.render_status(&state, StatusCode::GONE, "setup.html", context! { valid => false }));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let cookie = start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
+    let mut response = Redirect::to(&page.link("/admin")).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}

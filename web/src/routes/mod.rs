@@ -1,0 +1,55 @@
+//! The routes, one module per resource, merged here.
+mod admin;
+pub mod api;
+mod assets;
+mod auth;
+mod health;
+mod site;
+
+use axum::Router;
+use axum::http::HeaderMap;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(assets::router())
+        .merge(site::router())
+        .merge(auth::router())
+        .merge(admin::router())
+        .merge(api::router())
+        .fallback(|| async { AppError::NotFound })
+}
+
+/// The request id set by the outer layer, to tie audit entries to the request log.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A post-login redirect target that stays on this site: a path, never `//host` or a URL.
+pub fn safe_next(next: Option<&str>, fallback: String) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => fallback,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_cannot_leave_the_site() {
+        let f = || "/".to_string();
+        assert_eq!(safe_next(Some("/admin"), f()), "/admin");
+        assert_eq!(safe_next(Some("//evil.example"), f()), "/");
+        assert_eq!(safe_next(Some("https://evil.example"), f()), "/");
+        assert_eq!(safe_next(Some("/\\evil.example"), f()), "/");
+        assert_eq!(safe_next(None, f()), "/");
+    }
+}

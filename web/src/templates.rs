@@ -1,0 +1,55 @@
+//! HTML templates (minijinja), compiled into the binary so it runs from any folder.
+use std::sync::Arc;
+
+use minijinja::Environment;
+
+use crate::error::AppError;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("privacy.html", include_str!("../templates/privacy.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("reset_request.html", include_str!("../templates/reset_request.html")),
+    ("reset_sent.html", include_str!("../templates/reset_sent.html")),
+    ("reset_choose.html", include_str!("../templates/reset_choose.html")),
+    ("setup.html", include_str!("../templates/setup.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("admin_layout.html", include_str!("../templates/admin_layout.html")),
+    ("admin_labels.html", include_str!("../templates/admin_labels.html")),
+    ("admin_label.html", include_str!("../templates/admin_label.html")),
+    ("admin_audit.html", include_str!("../templates/admin_audit.html")),
+    ("admin_jobs.html", include_str!("../templates/admin_jobs.html")),
+    ("admin_accounts.html", include_str!("../templates/admin_accounts.html")),
+];
+
+#[derive(Clone)]
+pub struct Templates {
+    env: Arc<Environment<'static>>,
+}
+
+impl Templates {
+    pub fn load() -> Result<Self, String> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .map_err(|e| format!("template {name}: {e}"))?;
+        }
+        Ok(Templates { env: Arc::new(env) })
+    }
+
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, AppError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| AppError::Internal(format!("template {name}: {e:#}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_parses() {
+        assert!(super::Templates::load().is_ok());
+    }
+}
