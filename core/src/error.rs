@@ -19,7 +19,10 @@ pub enum CoreError {
     Conflict(String),
     /// Input that does not parse or validate; `field` names the input at fault.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// Too many attempts; try again after the given number of seconds.
     #[error("too many attempts, retry after {retry_after_secs}s")]
     Throttled { retry_after_secs: u64 },

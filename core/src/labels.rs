@@ -45,8 +45,8 @@ pub enum SyncOutcome {
 pub async fn sync(db: &DatabaseConnection, record: &LabelRecord) -> CoreResult<(i64, SyncOutcome)> {
     let txn = db.begin().await?;
     let now = time::now();
-    let hostnames = serde_json::to_string(&record.hostnames)
-        .map_err(|e| CoreError::Internal(e.to_string()))?;
+    let hostnames =
+        serde_json::to_string(&record.hostnames).map_err(|e| CoreError::Internal(e.to_string()))?;
     let file_config = record.file_config.to_string();
     let existing = label::Entity::find()
         .filter(label::Column::Slug.eq(&record.slug))
@@ -68,13 +68,21 @@ pub async fn sync(db: &DatabaseConnection, record: &LabelRecord) -> CoreResult<(
             .await?;
             audit::record(
                 &txn,
-                AuditEntry::new(Actor::System, "label.create", format!("label:{}", record.slug))
-                    .label(record.slug.clone()),
+                AuditEntry::new(
+                    Actor::System,
+                    "label.create",
+                    format!("label:{}", record.slug),
+                )
+                .label(record.slug.clone()),
             )
             .await?;
             (row.id, SyncOutcome::Created)
         }
-        Some(row) if row.file_config != file_config || row.name != record.name || row.hostnames != hostnames => {
+        Some(row)
+            if row.file_config != file_config
+                || row.name != record.name
+                || row.hostnames != hostnames =>
+        {
             let id = row.id;
             let mut active: label::ActiveModel = row.into();
             active.name = Set(record.name.clone());
@@ -84,9 +92,13 @@ pub async fn sync(db: &DatabaseConnection, record: &LabelRecord) -> CoreResult<(
             active.update(&txn).await?;
             audit::record(
                 &txn,
-                AuditEntry::new(Actor::System, "label.file.update", format!("label:{}", record.slug))
-                    .label(record.slug.clone())
-                    .details(serde_json::json!({ "source": "label file" })),
+                AuditEntry::new(
+                    Actor::System,
+                    "label.file.update",
+                    format!("label:{}", record.slug),
+                )
+                .label(record.slug.clone())
+                .details(serde_json::json!({ "source": "label file" })),
             )
             .await?;
             (id, SyncOutcome::Updated)

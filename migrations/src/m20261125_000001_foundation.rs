@@ -262,7 +262,10 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .from(StatementAcceptances::Table, StatementAcceptances::CandidateId)
+                        .from(
+                            StatementAcceptances::Table,
+                            StatementAcceptances::CandidateId,
+                        )
                         .to(Candidates::Table, Candidates::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )

@@ -14,7 +14,7 @@ pub use error::{LabelError, LabelErrors};
 pub use load::{load_dir, load_file};
 pub use overrides::{LabelOverrides, apply_overrides};
 pub use registry::{Label, LabelRegistry, Statement, sync_to_db};
-pub use schema::{Branding, LabelFile, PrivacySection, StatementRef, SUPPORTED_LOCALES};
+pub use schema::{Branding, LabelFile, PrivacySection, SUPPORTED_LOCALES, StatementRef};
 
 /// The label files shipped with the source, for `serve` without a `--labels-dir`.
 pub fn default_labels_dir() -> std::path::PathBuf {

@@ -74,10 +74,11 @@ pub fn load_file(path: &Path, labels_dir: &Path) -> Result<Label, LabelErrors> {
     };
     let text = std::fs::read_to_string(path)
         .map_err(|e| LabelErrors(vec![err_at(None, format!("cannot read: {e}"))]))?;
-    let line_of = |span: Range<usize>| Some(text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let line_of =
+        |span: Range<usize>| Some(text[..span.start.min(text.len())].matches('\n').count() + 1);
 
     let parsed: LabelFile = toml::from_str(&text).map_err(|e| {
-        let line = e.span().and_then(|s| line_of(s));
+        let line = e.span().and_then(&line_of);
         LabelErrors(vec![err_at(line, e.message().to_string())])
     })?;
 
@@ -88,26 +89,40 @@ pub fn load_file(path: &Path, labels_dir: &Path) -> Result<Label, LabelErrors> {
         }
     };
 
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     let slug = LabelSlug::parse(stem);
     if let Err(e) = &slug {
-        check(0..0, Err(format!("the file name must be the label's slug: {e}")));
+        check(
+            0..0,
+            Err(format!("the file name must be the label's slug: {e}")),
+        );
     }
 
     let name = parsed.name.get_ref().trim().to_string();
     check(parsed.name.span(), non_empty("name", &name, 80));
-    let tagline = parsed.tagline.as_ref().map(|t| t.get_ref().trim().to_string());
+    let tagline = parsed
+        .tagline
+        .as_ref()
+        .map(|t| t.get_ref().trim().to_string());
     if let Some(t) = &parsed.tagline {
         check(t.span(), non_empty("tagline", t.get_ref().trim(), 160));
     }
 
     let mut hostnames = Vec::new();
     if parsed.hostnames.get_ref().is_empty() {
-        check(parsed.hostnames.span(), Err("hostnames: at least one hostname is needed".into()));
+        check(
+            parsed.hostnames.span(),
+            Err("hostnames: at least one hostname is needed".into()),
+        );
     }
     for host in parsed.hostnames.get_ref() {
         match valid_hostname(host.get_ref()) {
-            Ok(h) if hostnames.contains(&h) => check(host.span(), Err(format!("hostname {h:?} is listed twice"))),
+            Ok(h) if hostnames.contains(&h) => {
+                check(host.span(), Err(format!("hostname {h:?} is listed twice")))
+            }
             Ok(h) => hostnames.push(h),
             Err(m) => check(host.span(), Err(m)),
         }
@@ -119,27 +134,45 @@ pub fn load_file(path: &Path, labels_dir: &Path) -> Result<Label, LabelErrors> {
         if SUPPORTED_LOCALES.contains(&l) {
             locales.push(l.to_string());
         } else {
-            check(locale.span(), Err(format!("locale {l:?} is not supported (supported: {})", SUPPORTED_LOCALES.join(", "))));
+            check(
+                locale.span(),
+                Err(format!(
+                    "locale {l:?} is not supported (supported: {})",
+                    SUPPORTED_LOCALES.join(", ")
+                )),
+            );
         }
     }
     let default_locale = parsed.default_locale.get_ref().clone();
     if !locales.contains(&default_locale) {
-        check(parsed.default_locale.span(), Err(format!("default_locale {default_locale:?} must be one of locales")));
+        check(
+            parsed.default_locale.span(),
+            Err(format!(
+                "default_locale {default_locale:?} must be one of locales"
+            )),
+        );
     }
 
     let contact_email = match Email::parse(parsed.contact_email.get_ref()) {
         Ok(e) => Some(e),
         Err(e) => {
-            check(parsed.contact_email.span(), Err(format!("contact_email: {e}")));
+            check(
+                parsed.contact_email.span(),
+                Err(format!("contact_email: {e}")),
+            );
             None
         }
     };
 
-    let colour = |field: &'static str, value: &Spanned<String>, check: &mut dyn FnMut(Range<usize>, Result<(), String>)| match Colour::parse(value.get_ref()) {
-        Ok(c) => Some(c),
-        Err(m) => {
-            check(value.span(), Err(format!("branding.{field}: {m}")));
-            None
+    let colour = |field: &'static str,
+                  value: &Spanned<String>,
+                  check: &mut dyn FnMut(Range<usize>, Result<(), String>)| {
+        match Colour::parse(value.get_ref()) {
+            Ok(c) => Some(c),
+            Err(m) => {
+                check(value.span(), Err(format!("branding.{field}: {m}")));
+                None
+            }
         }
     };
     let b = &parsed.branding;
@@ -149,67 +182,124 @@ pub fn load_file(path: &Path, labels_dir: &Path) -> Result<Label, LabelErrors> {
     if let (Some(p), Some(t)) = (primary, on_primary) {
         let ratio = p.contrast(t);
         if ratio < MIN_CONTRAST {
-            check(b.text_on_primary.span(), Err(format!(
-                "branding.text_on_primary: contrast with primary_color is {ratio:.2}:1, below the {MIN_CONTRAST}:1 that WCAG AA asks for"
-            )));
+            check(
+                b.text_on_primary.span(),
+                Err(format!(
+                    "branding.text_on_primary: contrast with primary_color is {ratio:.2}:1, below the {MIN_CONTRAST}:1 that WCAG AA asks for"
+                )),
+            );
         }
     }
 
     let privacy = &parsed.privacy;
-    check(privacy.controller.span(), non_empty("privacy.controller", privacy.controller.get_ref().trim(), 120));
+    check(
+        privacy.controller.span(),
+        non_empty(
+            "privacy.controller",
+            privacy.controller.get_ref().trim(),
+            120,
+        ),
+    );
     let coc = privacy.chamber_of_commerce.get_ref();
     if !(coc.len() == 8 && coc.chars().all(|c| c.is_ascii_digit())) {
-        check(privacy.chamber_of_commerce.span(), Err(format!("privacy.chamber_of_commerce: {coc:?} is not an 8-digit KvK number")));
+        check(
+            privacy.chamber_of_commerce.span(),
+            Err(format!(
+                "privacy.chamber_of_commerce: {coc:?} is not an 8-digit KvK number"
+            )),
+        );
     }
     let mut statements: BTreeMap<StatementVersion, Statement> = BTreeMap::new();
     if privacy.statements.get_ref().is_empty() {
-        check(privacy.statements.span(), Err("privacy.statements: at least one statement version is needed".into()));
+        check(
+            privacy.statements.span(),
+            Err("privacy.statements: at least one statement version is needed".into()),
+        );
     }
     for reference in privacy.statements.get_ref() {
         let version = match StatementVersion::parse(reference.version.get_ref()) {
             Ok(v) => v,
             Err(e) => {
-                check(reference.version.span(), Err(format!("privacy.statements.version: {e}")));
+                check(
+                    reference.version.span(),
+                    Err(format!("privacy.statements.version: {e}")),
+                );
                 continue;
             }
         };
         if statements.contains_key(&version) {
-            check(reference.version.span(), Err(format!("statement version {version} is listed twice")));
+            check(
+                reference.version.span(),
+                Err(format!("statement version {version} is listed twice")),
+            );
             continue;
         }
         let published = match NaiveDate::parse_from_str(reference.published.get_ref(), "%Y-%m-%d") {
             Ok(d) => d,
             Err(_) => {
-                check(reference.published.span(), Err(format!("privacy.statements.published: {:?} is not a date like 2021-11-01", reference.published.get_ref())));
+                check(
+                    reference.published.span(),
+                    Err(format!(
+                        "privacy.statements.published: {:?} is not a date like 2021-11-01",
+                        reference.published.get_ref()
+                    )),
+                );
                 continue;
             }
         };
         let relative = reference.file.get_ref();
-        if Path::new(relative).is_absolute() || relative.split(['/', '\\']).any(|part| part == "..") {
-            check(reference.file.span(), Err(format!("statement file {relative:?} must be a path inside the labels folder")));
+        if Path::new(relative).is_absolute() || relative.split(['/', '\\']).any(|part| part == "..")
+        {
+            check(
+                reference.file.span(),
+                Err(format!(
+                    "statement file {relative:?} must be a path inside the labels folder"
+                )),
+            );
             continue;
         }
         let body = match std::fs::read_to_string(labels_dir.join(relative)) {
             Ok(body) if !body.trim().is_empty() => body,
             Ok(_) => {
-                check(reference.file.span(), Err(format!("statement file {relative:?} is empty")));
+                check(
+                    reference.file.span(),
+                    Err(format!("statement file {relative:?} is empty")),
+                );
                 continue;
             }
             Err(e) => {
-                check(reference.file.span(), Err(format!("statement file {relative:?} cannot be read: {e}")));
+                check(
+                    reference.file.span(),
+                    Err(format!("statement file {relative:?} cannot be read: {e}")),
+                );
                 continue;
             }
         };
-        statements.insert(version, Statement { version, published, body });
+        statements.insert(
+            version,
+            Statement {
+                version,
+                published,
+                body,
+            },
+        );
     }
     let current_version = match StatementVersion::parse(privacy.current_version.get_ref()) {
         Ok(v) if statements.contains_key(&v) => Some(v),
         Ok(v) => {
-            check(privacy.current_version.span(), Err(format!("privacy.current_version {v} is not among the statements")));
+            check(
+                privacy.current_version.span(),
+                Err(format!(
+                    "privacy.current_version {v} is not among the statements"
+                )),
+            );
             None
         }
         Err(e) => {
-            check(privacy.current_version.span(), Err(format!("privacy.current_version: {e}")));
+            check(
+                privacy.current_version.span(),
+                Err(format!("privacy.current_version: {e}")),
+            );
             None
         }
     };
@@ -217,8 +307,21 @@ pub fn load_file(path: &Path, labels_dir: &Path) -> Result<Label, LabelErrors> {
     if !errors.is_empty() {
         return Err(LabelErrors(errors));
     }
-    let (Ok(slug), Some(contact_email), Some(primary), Some(accent), Some(on_primary), Some(current_version)) =
-        (slug, contact_email, primary, accent, on_primary, current_version)
+    let (
+        Ok(slug),
+        Some(contact_email),
+        Some(primary),
+        Some(accent),
+        Some(on_primary),
+        Some(current_version),
+    ) = (
+        slug,
+        contact_email,
+        primary,
+        accent,
+        on_primary,
+        current_version,
+    )
     else {
         return Err(LabelErrors(vec![err_at(None, "invalid label file".into())]));
     };
@@ -267,6 +370,8 @@ fn valid_hostname(raw: &str) -> Result<String, String> {
     if ok {
         Ok(host)
     } else {
-        Err(format!("{raw:?} is not a hostname (no scheme, port or path)"))
+        Err(format!(
+            "{raw:?} is not a hostname (no scheme, port or path)"
+        ))
     }
 }

@@ -23,21 +23,22 @@ impl LabelOverrides {
     /// Normalises and checks the overrides against `base` (the label as its file defines it);
     /// errors name the field. Empty strings mean "back to the file's value".
     pub fn validate(mut self, base: &Label) -> Result<Self, (&'static str, String)> {
-        let blank_to_none = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let blank_to_none =
+            |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         self.name = blank_to_none(self.name);
         self.tagline = blank_to_none(self.tagline);
         self.primary_color = blank_to_none(self.primary_color);
         self.accent_color = blank_to_none(self.accent_color);
         self.text_on_primary = blank_to_none(self.text_on_primary);
-        if let Some(name) = &self.name {
-            if name.chars().count() > 80 {
-                return Err(("name", "must be at most 80 characters".into()));
-            }
+        if self.name.as_ref().is_some_and(|n| n.chars().count() > 80) {
+            return Err(("name", "must be at most 80 characters".into()));
         }
-        if let Some(tagline) = &self.tagline {
-            if tagline.chars().count() > 160 {
-                return Err(("tagline", "must be at most 160 characters".into()));
-            }
+        if self
+            .tagline
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > 160)
+        {
+            return Err(("tagline", "must be at most 160 characters".into()));
         }
         for (field, value) in [
             ("primary_color", &mut self.primary_color),
@@ -70,7 +71,9 @@ pub fn apply_overrides(base: &Label, overrides: &LabelOverrides) -> Label {
         label.tagline = Some(tagline.clone());
     }
     let colour = |v: &Option<String>, fallback: Colour| {
-        v.as_deref().and_then(|s| Colour::parse(s).ok()).unwrap_or(fallback)
+        v.as_deref()
+            .and_then(|s| Colour::parse(s).ok())
+            .unwrap_or(fallback)
     };
     label.primary_color = colour(&overrides.primary_color, base.primary_color);
     label.accent_color = colour(&overrides.accent_color, base.accent_color);

@@ -152,7 +152,10 @@ pub async fn sync_to_db(db: &Db, from_files: &LabelRegistry) -> CoreResult<Label
         }
         let stored = labels::overrides(db, &label.slug).await?;
         let overrides: LabelOverrides = serde_json::from_value(stored).map_err(|e| {
-            CoreError::Internal(format!("stored overrides of {} are invalid: {e}", label.slug))
+            CoreError::Internal(format!(
+                "stored overrides of {} are invalid: {e}",
+                label.slug
+            ))
         })?;
         labels.push(apply_overrides(label, &overrides));
     }
@@ -192,9 +195,15 @@ mod tests {
             label("winwinwerkt", &["localhost", "127.0.0.1"]),
         ]);
         assert_eq!(reg.resolve_host("WerkWeb.NET").unwrap().slug, "werkweb");
-        assert_eq!(reg.resolve_host("werkweb.localhost:8080").unwrap().slug, "werkweb");
+        assert_eq!(
+            reg.resolve_host("werkweb.localhost:8080").unwrap().slug,
+            "werkweb"
+        );
         assert_eq!(reg.resolve_host("werkweb.net.").unwrap().slug, "werkweb");
-        assert_eq!(reg.resolve_host("127.0.0.1:8080").unwrap().slug, "winwinwerkt");
+        assert_eq!(
+            reg.resolve_host("127.0.0.1:8080").unwrap().slug,
+            "winwinwerkt"
+        );
         assert!(reg.resolve_host("evil.example").is_none());
         assert!(reg.resolve_host("werkweb.net.evil.example").is_none());
         assert!(reg.resolve_host("[::1]:8080").is_none());

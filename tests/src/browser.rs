@@ -23,7 +23,11 @@ fn find(binary: &str) -> Option<PathBuf> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Browser {
@@ -37,7 +41,10 @@ impl Browser {
             eprintln!("SKIPPED browser test: install chromium and chromium-driver to run it");
             return None;
         };
-        let dir = tempfile::Builder::new().prefix("etalage-browser-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("etalage-browser-")
+            .tempdir()
+            .unwrap();
         let port = free_port();
         let driver = Command::new(driver_bin)
             .arg(format!("--port={port}"))
@@ -70,7 +77,11 @@ impl Browser {
             .connect(&webdriver)
             .await
             .expect("a WebDriver session");
-        Some(Browser { client, driver, dir })
+        Some(Browser {
+            client,
+            driver,
+            dir,
+        })
     }
 
     /// Saves a screenshot and prints where, for a failing step.
@@ -84,11 +95,18 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.client.goto(url).await.unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
     }
 
     pub async fn fill(&self, css: &str, value: &str) {
-        let field = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"));
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
@@ -104,12 +122,24 @@ impl Browser {
     }
 
     pub async fn text(&self, css: &str) -> String {
-        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}")).text().await.unwrap()
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .text()
+            .await
+            .unwrap()
     }
 
     /// Waits for an element (the page after a click may still be loading).
     pub async fn wait_for(&self, css: &str) -> String {
-        match self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+        {
             Ok(el) => el.text().await.unwrap_or_default(),
             Err(e) => {
                 self.screenshot("wait-failed").await;

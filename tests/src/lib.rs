@@ -60,20 +60,32 @@ pub struct Storage {
 
 impl Storage {
     pub async fn new(backend: Backend) -> Option<Storage> {
-        let data_dir = tempfile::Builder::new().prefix("etalage-test-").tempdir().unwrap();
+        let data_dir = tempfile::Builder::new()
+            .prefix("etalage-test-")
+            .tempdir()
+            .unwrap();
         let pg = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(PgDatabase::create().await?),
         };
-        Some(Storage { backend, data_dir, pg })
+        Some(Storage {
+            backend,
+            data_dir,
+            pg,
+        })
     }
 
     pub fn config(&self) -> Config {
-        let mut config = Config::default();
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.data_dir = self.data_dir.path().to_path_buf();
-        config.labels_dir = Some(labels_dir());
-        config.database_url = self.pg.as_ref().map(|pg| secrecy::SecretString::from(pg.url.clone()));
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: self.data_dir.path().to_path_buf(),
+            labels_dir: Some(labels_dir()),
+            database_url: self
+                .pg
+                .as_ref()
+                .map(|pg| secrecy::SecretString::from(pg.url.clone())),
+            ..Config::default()
+        };
         config.jobs.poll_interval_ms = 25;
         config.http.shutdown_grace_secs = 2;
         config
@@ -85,18 +97,32 @@ pub fn labels_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tenants/labels")
 }
 
+/// A running server. Dropping it stops the server; its storage goes with it (or is handed back
+/// by `stop` for a restart).
+///
+/// It implements `Drop` also so that a test's `async move` block captures the whole value: with
+/// only `app.db` used, disjoint capture would otherwise drop the storage (and with it the test
+/// database) while the test runs.
 pub struct TestApp {
     pub port: u16,
     pub setup_token: Option<String>,
     pub db: DatabaseConnection,
-    pub storage: Storage,
+    storage: Option<Storage>,
     shutdown: ShutdownHandle,
-    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.stop();
+    }
 }
 
 /// A server on SQLite or PostgreSQL; panics if PostgreSQL is asked for and not reachable.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    try_spawn_app(backend).await.expect("PostgreSQL is not reachable")
+    try_spawn_app(backend)
+        .await
+        .expect("PostgreSQL is not reachable")
 }
 
 /// `None` (with a message) when PostgreSQL is not reachable outside CI.
@@ -119,9 +145,9 @@ pub async fn start(storage: Storage, adjust: impl FnOnce(&mut Config)) -> TestAp
         port,
         setup_token,
         db,
-        storage,
+        storage: Some(storage),
         shutdown,
-        server,
+        server: Some(server),
     }
 }
 
@@ -166,19 +192,42 @@ impl TestApp {
     }
 
     /// Logs `client` in through the login form on `host`.
-    pub async fn login(&self, client: &reqwest::Client, host: &str, email: &str, password: &str) -> reqwest::Response {
-        let form = client.get(self.url(host, "/login")).send().await.unwrap().text().await.unwrap();
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        host: &str,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let form = client
+            .get(self.url(host, "/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let csrf = csrf_token(&form);
         client
             .post(self.url(host, "/login"))
-            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
             .send()
             .await
             .unwrap()
     }
 
+    pub fn storage(&self) -> &Storage {
+        self.storage
+            .as_ref()
+            .expect("storage is present until stop")
+    }
+
     pub fn outbox_dir(&self) -> PathBuf {
-        self.storage.data_dir.path().join("outbox")
+        self.storage().data_dir.path().join("outbox")
     }
 
     /// The `.eml` files in the outbox, as text.
@@ -202,29 +251,44 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("expected {count} mail(s) in {}, found {}", self.outbox_dir().display(), self.outbox().len());
+        panic!(
+            "expected {count} mail(s) in {}, found {}",
+            self.outbox_dir().display(),
+            self.outbox().len()
+        );
     }
 
     /// Stops the server (as SIGTERM would) and hands back its storage for a restart.
-    pub async fn stop(self) -> Storage {
+    pub async fn stop(mut self) -> Storage {
         self.shutdown.stop();
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.server).await;
-        self.storage
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        }
+        self.storage.take().expect("storage is present until stop")
     }
 }
 
 /// The CSRF token in a page's first form.
 pub fn csrf_token(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).map(|i| i + marker.len()).expect("the page has a form with a CSRF token");
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("the page has a form with a CSRF token");
     let end = html[start..].find('"').unwrap() + start;
     html[start..end].to_string()
 }
 
 /// The first link in a mail that starts with `prefix`. Quoted-printable soft breaks are undone.
 pub fn link_in_mail(mail: &str, prefix: &str) -> Option<String> {
-    let body = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let body = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
     let start = body.find(prefix)?;
-    let link: String = body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let link: String = body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
     Some(link)
 }

@@ -27,9 +27,13 @@ impl PgDatabase {
             Ok(db) => db,
             Err(err) => {
                 if in_ci() {
-                    panic!("PostgreSQL tests are mandatory in CI, but {admin_url} is not reachable: {err}");
+                    panic!(
+                        "PostgreSQL tests are mandatory in CI, but {admin_url} is not reachable: {err}"
+                    );
                 }
-                eprintln!("SKIPPED (PostgreSQL not reachable at {admin_url}: {err}); set ETALAGE_TEST_POSTGRES_URL to run it");
+                eprintln!(
+                    "SKIPPED (PostgreSQL not reachable at {admin_url}: {err}); set ETALAGE_TEST_POSTGRES_URL to run it"
+                );
                 return None;
             }
         };
@@ -39,10 +43,20 @@ impl PgDatabase {
             .await
             .expect("can create a test database");
         let _ = admin.close().await;
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-        let query = admin_url.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(&admin_url);
+        let query = admin_url
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
         let url = format!("{base}/{name}{query}");
-        Some(PgDatabase { url, admin_url, name })
+        Some(PgDatabase {
+            url,
+            admin_url,
+            name,
+        })
     }
 }
 
@@ -52,7 +66,10 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // Drop runs inside the test's runtime; a thread with its own runtime can block on it.
         let handle = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             rt.block_on(async move {

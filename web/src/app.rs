@@ -48,7 +48,10 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 async fn csrf_key(db: &Db) -> anyhow::Result<Vec<u8>> {
     use etalage_core::store::entities::server_key;
     const NAME: &str = "csrf";
-    if let Some(row) = server_key::Entity::find_by_id(NAME.to_string()).one(db).await? {
+    if let Some(row) = server_key::Entity::find_by_id(NAME.to_string())
+        .one(db)
+        .await?
+    {
         return Ok(row.secret.into_bytes());
     }
     let secret = etalage_core::secrets::new_token();
@@ -100,7 +103,10 @@ impl Application {
                 port: smtp.port,
                 tls: smtp.tls,
                 username: smtp.username.clone(),
-                password: smtp.password.as_ref().map(|p| p.expose_secret().to_string()),
+                password: smtp
+                    .password
+                    .as_ref()
+                    .map(|p| p.expose_secret().to_string()),
             })?,
             None => MailTransport::file(config.outbox_dir())?,
         };
@@ -171,7 +177,10 @@ impl Application {
         self.run_with_shutdown(stop).await
     }
 
-    async fn run_with_shutdown(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    async fn run_with_shutdown(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let state = self.state.clone();
         let (workers_stop_tx, workers_stop_rx) = watch::channel(false);
         let mut workers = Vec::new();
@@ -180,7 +189,9 @@ impl Application {
                 state.db.clone(),
                 WorkerConfig {
                     lease: Duration::from_secs(state.config.jobs.lease_secs.max(1)),
-                    poll_interval: Duration::from_millis(state.config.jobs.poll_interval_ms.max(10)),
+                    poll_interval: Duration::from_millis(
+                        state.config.jobs.poll_interval_ms.max(10),
+                    ),
                 },
             )
             .with_handler(self.mail.clone());
@@ -229,7 +240,8 @@ pub struct ShutdownHandle(watch::Sender<bool>);
 
 impl ShutdownHandle {
     pub fn stop(&self) {
-        let _ = self.0.send(true);
+        // `send_replace` stores the value even if the server has not subscribed yet.
+        self.0.send_replace(true);
     }
 }
 
@@ -255,7 +267,7 @@ async fn termination_signal() {
 }
 
 /// The whole HTTP stack, outside in: request id, tracing, timeout (503), compression, security
-/// headers, body limit, label resolution, error rendering, CSRF check, panic catching, router.
+/// headers, label resolution, error rendering, CSRF check, body limit, panic catching, router.
 /// Label resolution wraps the router as a service (not `Router::layer`) because it rewrites
 /// `/l/{slug}/…` paths, which must happen before routing.
 pub fn router_service(state: AppState) -> axum::Router {
@@ -266,9 +278,20 @@ pub fn router_service(state: AppState) -> axum::Router {
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(state.clone());
     let inner = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::label::resolve))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::errors::render))
-        .layer(axum::middleware::from_fn_with_state(state, middleware::csrf::verify))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::label::resolve,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::errors::render,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::csrf::verify,
+        ))
+        // Inside error rendering, so that a 413 is answered in the client's format too.
+        .layer(RequestBodyLimitLayer::new(body_limit))
         .service(router);
     axum::Router::new().fallback_service(inner).layer(
         ServiceBuilder::new()
@@ -284,7 +307,6 @@ pub fn router_service(state: AppState) -> axum::Router {
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
             .layer(CompressionLayer::new())
-            .layer(axum::middleware::from_fn(middleware::security_headers::add))
-            .layer(RequestBodyLimitLayer::new(body_limit)),
+            .layer(axum::middleware::from_fn(middleware::security_headers::add)),
     )
 }

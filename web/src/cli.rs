@@ -13,7 +13,11 @@ use crate::app::Application;
 use crate::config::Config;
 
 #[derive(Parser, Debug)]
-#[command(name = "etalage", version, about = "Etalage: a multi-tenant recruitment platform")]
+#[command(
+    name = "etalage",
+    version,
+    about = "Etalage: a multi-tenant recruitment platform"
+)]
 struct Cli {
     /// Configuration file (default: ./etalage.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
@@ -42,7 +46,12 @@ struct StorageArgs {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// postgres://user@host/db to use PostgreSQL instead of SQLite.
-    #[arg(long, value_name = "URL", env = "ETALAGE_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ETALAGE_DATABASE_URL",
+        hide_env_values = true
+    )]
     database_url: Option<String>,
 }
 
@@ -144,7 +153,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 None => Config::default().labels_dir(),
             };
             let registry = etalage_tenants::load_dir(&dir).map_err(|errors| {
-                format!("{} problem(s) in {}:\n{errors}", errors.0.len(), dir.display())
+                format!(
+                    "{} problem(s) in {}:\n{errors}",
+                    errors.0.len(),
+                    dir.display()
+                )
             })?;
             for label in registry.labels() {
                 println!(
@@ -193,7 +206,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())?;
-            println!("created platform admin {} (id {})", account.email, account.id);
+            println!(
+                "created platform admin {} (id {})",
+                account.email, account.id
+            );
             if generated {
                 println!("password (shown once): {}", password.expose());
             }
@@ -224,7 +240,12 @@ fn print_banner(app: &Application) {
         let base = if app.labels().resolve_host("127.0.0.1").is_some() {
             format!("http://127.0.0.1:{port}")
         } else {
-            let first = app.labels().labels().next().map(|l| l.slug.clone()).unwrap_or_default();
+            let first = app
+                .labels()
+                .labels()
+                .next()
+                .map(|l| l.slug.clone())
+                .unwrap_or_default();
             format!("http://127.0.0.1:{port}/l/{first}")
         };
         println!("  {base}/setup/{token}");

@@ -183,6 +183,14 @@ const KNOWN_KEYS: &[&str] = &[
 /// Variables with our prefix that are read elsewhere (the test harness), not by the server.
 const FOREIGN_KEYS: &[&str] = &["test_postgres_url", "test_keep_data"];
 
+/// `http` for `http__request_timeout_secs` or `http.request_timeout_secs`.
+fn top_level_key(key: &str) -> &str {
+    key.split("__")
+        .next()
+        .and_then(|k| k.split('.').next())
+        .unwrap_or_default()
+}
+
 impl Config {
     /// Defaults ← `file` (or `./etalage.toml` when present) ← `ETALAGE_*` variables.
     /// Returns the config and warnings about variables that were ignored.
@@ -204,12 +212,16 @@ impl Config {
                 }
             }
         }
-        figment = figment.merge(
-            Env::prefixed("ETALAGE_")
-                .split("__")
-                .filter(|k| KNOWN_KEYS.contains(&k.as_str().split('.').next().unwrap_or_default())),
-        );
-        let config: Config = figment.extract().map_err(|e| format!("configuration: {e}"))?;
+        figment = figment.merge(Env::prefixed("ETALAGE_").split("__").filter(|k| {
+            // Keys keep the variable's upper case here; compare without it.
+            let top = top_level_key(k.as_str());
+            KNOWN_KEYS
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(top))
+        }));
+        let config: Config = figment
+            .extract()
+            .map_err(|e| format!("configuration: {e}"))?;
         config.validate()?;
         Ok((config, warnings))
     }
@@ -221,7 +233,9 @@ impl Config {
                 || url.starts_with("postgresql://")
                 || url.starts_with("sqlite:"))
             {
-                return Err("database_url must start with postgres://, postgresql:// or sqlite:".into());
+                return Err(
+                    "database_url must start with postgres://, postgresql:// or sqlite:".into(),
+                );
             }
         }
         if self.http.request_timeout_secs == 0 {
@@ -230,8 +244,16 @@ impl Config {
         if self.session.idle_hours <= 0 {
             return Err("session.idle_hours must be at least 1".into());
         }
-        if self.mail.from.parse::<etalage_core::mail::Address>().is_err() {
-            return Err(format!("mail.from {:?} is not an e-mail address", self.mail.from));
+        if self
+            .mail
+            .from
+            .parse::<etalage_core::mail::Address>()
+            .is_err()
+        {
+            return Err(format!(
+                "mail.from {:?} is not an e-mail address",
+                self.mail.from
+            ));
         }
         Ok(())
     }

@@ -25,7 +25,10 @@ pub fn is_loopback_host(headers: &HeaderMap) -> bool {
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     let name = if host.starts_with('[') {
-        host.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or_default()
+        host.split(']')
+            .next()
+            .map(|h| h.trim_start_matches('['))
+            .unwrap_or_default()
     } else {
         host.rsplit_once(':').map(|(n, _)| n).unwrap_or(host)
     };

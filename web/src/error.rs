@@ -20,6 +20,8 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     Unsupported(String),
+    #[error("the request body is larger than allowed")]
+    PayloadTooLarge,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -128,6 +130,13 @@ impl AppError {
                 message.clone(),
                 vec![],
             ),
+            AppError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large",
+                "payload-too-large",
+                self.to_string(),
+                vec![],
+            ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal Server Error",
@@ -154,12 +163,12 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = info.status.into_response();
-        if let AppError::Core(CoreError::Throttled { retry_after_secs }) = &self {
-            if let Ok(value) = retry_after_secs.to_string().parse() {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, value);
-            }
+        if let AppError::Core(CoreError::Throttled { retry_after_secs }) = &self
+            && let Ok(value) = retry_after_secs.to_string().parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
         }
         response.extensions_mut().insert(info);
         response

@@ -35,49 +35,137 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("nav_logout", "Uitloggen", "Log out"),
     ("nav_admin", "Beheer", "Admin"),
     ("switch_lang", "English", "Nederlands"),
-    ("footer_controller", "Verwerkingsverantwoordelijke", "Data controller"),
+    (
+        "footer_controller",
+        "Verwerkingsverantwoordelijke",
+        "Data controller",
+    ),
     ("footer_coc", "KvK", "Chamber of Commerce"),
     ("footer_contact", "Contact", "Contact"),
-    ("home_candidates_title", "Voor werkzoekenden", "For job seekers"),
-    ("home_candidates_text", "Schrijf je in, houd je profiel zelf bij en word gevonden voor vacatures die passen. Je bepaalt zelf wat je deelt.", "Sign up, keep your own profile up to date and be found for vacancies that fit. You decide what you share."),
+    (
+        "home_candidates_title",
+        "Voor werkzoekenden",
+        "For job seekers",
+    ),
+    (
+        "home_candidates_text",
+        "Schrijf je in, houd je profiel zelf bij en word gevonden voor vacatures die passen. Je bepaalt zelf wat je deelt.",
+        "Sign up, keep your own profile up to date and be found for vacancies that fit. You decide what you share.",
+    ),
     ("home_employers_title", "Voor werkgevers", "For employers"),
-    ("home_employers_text", "Vind talent dat past, in de functie én in de bedrijfscultuur, via onze recruiters en de anonieme Talenten Etalage.", "Find talent that fits the job and the culture, through our recruiters and the anonymous talent showcase."),
+    (
+        "home_employers_text",
+        "Vind talent dat past, in de functie én in de bedrijfscultuur, via onze recruiters en de anonieme Talenten Etalage.",
+        "Find talent that fits the job and the culture, through our recruiters and the anonymous talent showcase.",
+    ),
     ("home_privacy_title", "Jouw gegevens", "Your data"),
-    ("home_privacy_text", "Lees hoe wij met je gegevens omgaan en welke rechten je hebt.", "Read how we handle your data and which rights you have."),
-    ("home_privacy_link", "Lees de privacyverklaring", "Read the privacy statement"),
+    (
+        "home_privacy_text",
+        "Lees hoe wij met je gegevens omgaan en welke rechten je hebt.",
+        "Read how we handle your data and which rights you have.",
+    ),
+    (
+        "home_privacy_link",
+        "Lees de privacyverklaring",
+        "Read the privacy statement",
+    ),
     ("privacy_title", "Privacyverklaring", "Privacy statement"),
     ("privacy_version", "Versie", "Version"),
     ("privacy_published", "gepubliceerd op", "published on"),
     ("privacy_current", "huidige versie", "current version"),
     ("privacy_versions", "Alle versies", "All versions"),
-    ("privacy_old_notice", "Dit is een eerdere versie. De geldende versie is", "This is an earlier version. The version in force is"),
-    ("privacy_dutch_only", "Deze verklaring is alleen in het Nederlands beschikbaar.", "This statement is available in Dutch only."),
+    (
+        "privacy_old_notice",
+        "Dit is een eerdere versie. De geldende versie is",
+        "This is an earlier version. The version in force is",
+    ),
+    (
+        "privacy_dutch_only",
+        "Deze verklaring is alleen in het Nederlands beschikbaar.",
+        "This statement is available in Dutch only.",
+    ),
     ("login_title", "Inloggen", "Log in"),
     ("email", "E-mailadres", "E-mail address"),
     ("password", "Wachtwoord", "Password"),
     ("password_repeat", "Herhaal wachtwoord", "Repeat password"),
-    ("password_hint", "Minstens 12 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden.", "At least 12 characters. A sentence of a few words is strong and easy to remember."),
+    (
+        "password_hint",
+        "Minstens 12 tekens. Een zin van een paar woorden is sterk en makkelijk te onthouden.",
+        "At least 12 characters. A sentence of a few words is strong and easy to remember.",
+    ),
     ("display_name", "Naam", "Name"),
     ("login_submit", "Inloggen", "Log in"),
-    ("login_failed", "Dat e-mailadres en wachtwoord horen niet bij elkaar.", "That e-mail address and password do not match."),
-    ("login_throttled", "Te veel mislukte pogingen. Probeer het over {secs} seconden opnieuw.", "Too many failed attempts. Try again in {secs} seconds."),
-    ("forgot_password", "Wachtwoord vergeten?", "Forgot your password?"),
-    ("reset_title", "Nieuw wachtwoord aanvragen", "Reset your password"),
-    ("reset_intro", "Vul je e-mailadres in. Als er een account bij hoort, sturen we je een link om een nieuw wachtwoord te kiezen.", "Enter your e-mail address. If it belongs to an account, we send you a link to choose a new password."),
+    (
+        "login_failed",
+        "Dat e-mailadres en wachtwoord horen niet bij elkaar.",
+        "That e-mail address and password do not match.",
+    ),
+    (
+        "login_throttled",
+        "Te veel mislukte pogingen. Probeer het over {secs} seconden opnieuw.",
+        "Too many failed attempts. Try again in {secs} seconds.",
+    ),
+    (
+        "forgot_password",
+        "Wachtwoord vergeten?",
+        "Forgot your password?",
+    ),
+    (
+        "reset_title",
+        "Nieuw wachtwoord aanvragen",
+        "Reset your password",
+    ),
+    (
+        "reset_intro",
+        "Vul je e-mailadres in. Als er een account bij hoort, sturen we je een link om een nieuw wachtwoord te kiezen.",
+        "Enter your e-mail address. If it belongs to an account, we send you a link to choose a new password.",
+    ),
     ("reset_submit", "Stuur de link", "Send the link"),
     ("reset_sent_title", "Kijk in je mailbox", "Check your inbox"),
-    ("reset_sent_text", "Als dit adres bij een account hoort, is er nu een link onderweg. De link is een uur geldig.", "If this address belongs to an account, a link is on its way. It is valid for one hour."),
-    ("reset_choose_title", "Kies een nieuw wachtwoord", "Choose a new password"),
+    (
+        "reset_sent_text",
+        "Als dit adres bij een account hoort, is er nu een link onderweg. De link is een uur geldig.",
+        "If this address belongs to an account, a link is on its way. It is valid for one hour.",
+    ),
+    (
+        "reset_choose_title",
+        "Kies een nieuw wachtwoord",
+        "Choose a new password",
+    ),
     ("reset_choose_submit", "Wachtwoord opslaan", "Save password"),
-    ("reset_invalid", "Deze link is verlopen of al gebruikt. Vraag een nieuwe aan.", "This link has expired or has been used. Ask for a new one."),
-    ("notice_password_changed", "Je wachtwoord is gewijzigd. Log in met je nieuwe wachtwoord.", "Your password has been changed. Log in with your new password."),
-    ("notice_logged_out", "Je bent uitgelogd.", "You have logged out."),
+    (
+        "reset_invalid",
+        "Deze link is verlopen of al gebruikt. Vraag een nieuwe aan.",
+        "This link has expired or has been used. Ask for a new one.",
+    ),
+    (
+        "notice_password_changed",
+        "Je wachtwoord is gewijzigd. Log in met je nieuwe wachtwoord.",
+        "Your password has been changed. Log in with your new password.",
+    ),
+    (
+        "notice_logged_out",
+        "Je bent uitgelogd.",
+        "You have logged out.",
+    ),
     ("notice_saved", "Opgeslagen.", "Saved."),
-    ("passwords_differ", "De wachtwoorden zijn niet gelijk.", "The passwords are not the same."),
+    (
+        "passwords_differ",
+        "De wachtwoorden zijn niet gelijk.",
+        "The passwords are not the same.",
+    ),
     ("setup_title", "Eerste beheerder", "First administrator"),
-    ("setup_intro", "Dit platform heeft nog geen beheerder. Kies je e-mailadres en wachtwoord; deze link werkt één keer.", "This platform has no administrator yet. Choose your e-mail address and password; this link works once."),
+    (
+        "setup_intro",
+        "Dit platform heeft nog geen beheerder. Kies je e-mailadres en wachtwoord; deze link werkt één keer.",
+        "This platform has no administrator yet. Choose your e-mail address and password; this link works once.",
+    ),
     ("setup_submit", "Account aanmaken", "Create account"),
-    ("setup_invalid", "Deze link is verlopen of al gebruikt. Herstart de server voor een nieuwe link.", "This link has expired or has been used. Restart the server for a new one."),
+    (
+        "setup_invalid",
+        "Deze link is verlopen of al gebruikt. Herstart de server voor een nieuwe link.",
+        "This link has expired or has been used. Restart the server for a new one.",
+    ),
     ("admin_title", "Beheer", "Administration"),
     ("admin_labels", "Labels", "Labels"),
     ("admin_accounts", "Accounts", "Accounts"),
@@ -89,14 +177,26 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("label_statement", "Privacyverklaring", "Privacy statement"),
     ("label_open", "Openen", "Open"),
     ("label_settings", "Instellingen", "Settings"),
-    ("label_settings_intro", "Wijzigingen gelden direct en worden vastgelegd in het auditlog. Laat een veld leeg om de waarde uit het labelbestand te gebruiken.", "Changes apply at once and are recorded in the audit log. Leave a field empty to use the value from the label file."),
+    (
+        "label_settings_intro",
+        "Wijzigingen gelden direct en worden vastgelegd in het auditlog. Laat een veld leeg om de waarde uit het labelbestand te gebruiken.",
+        "Changes apply at once and are recorded in the audit log. Leave a field empty to use the value from the label file.",
+    ),
     ("label_tagline", "Slogan", "Tagline"),
     ("label_primary", "Hoofdkleur", "Primary colour"),
     ("label_accent", "Accentkleur", "Accent colour"),
-    ("label_text_on_primary", "Tekstkleur op hoofdkleur", "Text on primary colour"),
+    (
+        "label_text_on_primary",
+        "Tekstkleur op hoofdkleur",
+        "Text on primary colour",
+    ),
     ("label_file_value", "uit bestand", "from file"),
     ("save", "Opslaan", "Save"),
-    ("statements", "Versies van de privacyverklaring", "Privacy statement versions"),
+    (
+        "statements",
+        "Versies van de privacyverklaring",
+        "Privacy statement versions",
+    ),
     ("audit_at", "Tijdstip", "When"),
     ("audit_actor", "Door", "By"),
     ("audit_action", "Actie", "Action"),
@@ -115,11 +215,31 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("accounts_roles", "Rollen", "Roles"),
     ("none_yet", "Nog niets.", "Nothing yet."),
     ("error_title", "Er ging iets mis", "Something went wrong"),
-    ("error_not_found", "Deze pagina bestaat niet.", "This page does not exist."),
-    ("error_forbidden", "Je hebt geen toegang tot deze pagina.", "You do not have access to this page."),
-    ("error_back_home", "Terug naar de homepage", "Back to the home page"),
-    ("error_csrf", "Dit formulier is verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens.", "This form has expired. Go back, reload the page and try again."),
-    ("error_server", "Er ging aan onze kant iets mis. Het is vastgelegd; probeer het later nog eens.", "Something went wrong on our side. It has been logged; please try again later."),
+    (
+        "error_not_found",
+        "Deze pagina bestaat niet.",
+        "This page does not exist.",
+    ),
+    (
+        "error_forbidden",
+        "Je hebt geen toegang tot deze pagina.",
+        "You do not have access to this page.",
+    ),
+    (
+        "error_back_home",
+        "Terug naar de homepage",
+        "Back to the home page",
+    ),
+    (
+        "error_csrf",
+        "Dit formulier is verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens.",
+        "This form has expired. Go back, reload the page and try again.",
+    ),
+    (
+        "error_server",
+        "Er ging aan onze kant iets mis. Het is vastgelegd; probeer het later nog eens.",
+        "Something went wrong on our side. It has been logged; please try again later.",
+    ),
 ];
 
 /// The messages of one language, for the templates (`{{ t.login_title }}`).
@@ -151,7 +271,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (key, nl, en) in MESSAGES {
             assert!(seen.insert(key), "duplicate key {key}");
-            assert!(!nl.is_empty() && !en.is_empty(), "{key} lacks a translation");
+            assert!(
+                !nl.is_empty() && !en.is_empty(),
+                "{key} lacks a translation"
+            );
         }
     }
 

@@ -10,17 +10,44 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../templates/home.html")),
     ("privacy.html", include_str!("../templates/privacy.html")),
     ("login.html", include_str!("../templates/login.html")),
-    ("reset_request.html", include_str!("../templates/reset_request.html")),
-    ("reset_sent.html", include_str!("../templates/reset_sent.html")),
-    ("reset_choose.html", include_str!("../templates/reset_choose.html")),
+    (
+        "reset_request.html",
+        include_str!("../templates/reset_request.html"),
+    ),
+    (
+        "reset_sent.html",
+        include_str!("../templates/reset_sent.html"),
+    ),
+    (
+        "reset_choose.html",
+        include_str!("../templates/reset_choose.html"),
+    ),
     ("setup.html", include_str!("../templates/setup.html")),
     ("error.html", include_str!("../templates/error.html")),
-    ("admin_layout.html", include_str!("../templates/admin_layout.html")),
-    ("admin_labels.html", include_str!("../templates/admin_labels.html")),
-    ("admin_label.html", include_str!("../templates/admin_label.html")),
-    ("admin_audit.html", include_str!("../templates/admin_audit.html")),
-    ("admin_jobs.html", include_str!("../templates/admin_jobs.html")),
-    ("admin_accounts.html", include_str!("../templates/admin_accounts.html")),
+    (
+        "admin_layout.html",
+        include_str!("../templates/admin_layout.html"),
+    ),
+    (
+        "admin_labels.html",
+        include_str!("../templates/admin_labels.html"),
+    ),
+    (
+        "admin_label.html",
+        include_str!("../templates/admin_label.html"),
+    ),
+    (
+        "admin_audit.html",
+        include_str!("../templates/admin_audit.html"),
+    ),
+    (
+        "admin_jobs.html",
+        include_str!("../templates/admin_jobs.html"),
+    ),
+    (
+        "admin_accounts.html",
+        include_str!("../templates/admin_accounts.html"),
+    ),
 ];
 
 #[derive(Clone)]

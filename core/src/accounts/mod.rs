@@ -8,8 +8,8 @@ pub mod setup;
 pub mod throttle;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    DatabaseConnection, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -151,7 +151,14 @@ pub async fn create_platform_admin_in(
         Actor::Account(id) => Some(id),
         Actor::System => None,
     };
-    grant_role(conn, account.id, PLATFORM_DOMAIN, ROLE_PLATFORM_ADMIN, granted_by).await?;
+    grant_role(
+        conn,
+        account.id,
+        PLATFORM_DOMAIN,
+        ROLE_PLATFORM_ADMIN,
+        granted_by,
+    )
+    .await?;
     audit::record(
         conn,
         AuditEntry::new(actor, "account.create", format!("account:{}", account.id))
@@ -262,7 +269,11 @@ pub async fn set_password(
     sessions::revoke_all(conn, account_id).await?;
     audit::record(
         conn,
-        AuditEntry::new(actor, "account.password.set", format!("account:{account_id}")),
+        AuditEntry::new(
+            actor,
+            "account.password.set",
+            format!("account:{account_id}"),
+        ),
     )
     .await
 }

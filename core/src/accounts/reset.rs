@@ -33,7 +33,11 @@ pub struct ResetContext {
 
 /// Starts a reset for `email_raw`. Answers the same whether or not the address has an account,
 /// so the form does not tell strangers who is registered.
-pub async fn request(db: &DatabaseConnection, email_raw: &str, ctx: &ResetContext) -> CoreResult<()> {
+pub async fn request(
+    db: &DatabaseConnection,
+    email_raw: &str,
+    ctx: &ResetContext,
+) -> CoreResult<()> {
     let email = Email::parse(email_raw)?;
     let Some(account) = find_by_email(db, &email).await? else {
         return Ok(());
@@ -41,14 +45,21 @@ pub async fn request(db: &DatabaseConnection, email_raw: &str, ctx: &ResetContex
     let now = time::now();
     let recent = password_reset::Entity::find()
         .filter(password_reset::Column::AccountId.eq(account.id))
-        .filter(password_reset::Column::CreatedAt.gt(now - Duration::minutes(MIN_MINUTES_BETWEEN_MAILS)))
+        .filter(
+            password_reset::Column::CreatedAt
+                .gt(now - Duration::minutes(MIN_MINUTES_BETWEEN_MAILS)),
+        )
         .one(db)
         .await?;
     if recent.is_some() {
         return Ok(());
     }
     let token = secrets::new_token();
-    let link = format!("{}/password-reset/{}", ctx.base_url.trim_end_matches('/'), token);
+    let link = format!(
+        "{}/password-reset/{}",
+        ctx.base_url.trim_end_matches('/'),
+        token
+    );
     let txn = db.begin().await?;
     password_reset::ActiveModel {
         token_hash: Set(secrets::token_hash(&token)),
@@ -128,7 +139,11 @@ async fn live_token(
 
 /// Sets the new password with a reset token; the token is then spent, and every session of the
 /// account ends.
-pub async fn complete(db: &DatabaseConnection, token: &str, password: &Password) -> CoreResult<i64> {
+pub async fn complete(
+    db: &DatabaseConnection,
+    token: &str,
+    password: &Password,
+) -> CoreResult<i64> {
     let txn = db.begin().await?;
     let Some(row) = live_token(&txn, token).await? else {
         return Err(CoreError::Conflict(
@@ -144,7 +159,9 @@ pub async fn complete(db: &DatabaseConnection, token: &str, password: &Password)
         .exec(&txn)
         .await?;
     if spent.rows_affected != 1 {
-        return Err(CoreError::Conflict("this reset link has been used already".into()));
+        return Err(CoreError::Conflict(
+            "this reset link has been used already".into(),
+        ));
     }
     super::set_password(&txn, account_id, password, Actor::Account(account_id)).await?;
     txn.commit().await?;

@@ -8,7 +8,11 @@ use crate::store::entities::session;
 use crate::{CoreResult, secrets, time};
 
 /// Creates a session for `account_id` lasting `ttl` from its last use; returns the cookie token.
-pub async fn create(conn: &impl ConnectionTrait, account_id: i64, ttl: Duration) -> CoreResult<String> {
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    account_id: i64,
+    ttl: Duration,
+) -> CoreResult<String> {
     let token = secrets::new_token();
     let now = time::now();
     session::ActiveModel {

@@ -65,12 +65,13 @@ pub async fn complete(
     let txn = db.begin().await?;
     let Some(row) = find_live(&txn, token).await? else {
         return Err(CoreError::Conflict(
-            "this setup link has expired or has been used; restart the server for a new one"
-                .into(),
+            "this setup link has expired or has been used; restart the server for a new one".into(),
         ));
     };
     if any_platform_admin(&txn).await? {
-        return Err(CoreError::Conflict("the platform already has an admin".into()));
+        return Err(CoreError::Conflict(
+            "the platform already has an admin".into(),
+        ));
     }
     let spent = setup_token::Entity::update_many()
         .col_expr(setup_token::Column::UsedAt, Some(time::now()).into())
@@ -81,7 +82,8 @@ pub async fn complete(
     if spent.rows_affected != 1 {
         return Err(CoreError::Conflict("this setup link has been used".into()));
     }
-    let account = create_platform_admin_in(&txn, email, display_name, password, Actor::System).await?;
+    let account =
+        create_platform_admin_in(&txn, email, display_name, password, Actor::System).await?;
     txn.commit().await?;
     Ok(account)
 }

@@ -131,7 +131,11 @@ impl LoginThrottle {
     }
 
     /// A successful login forgives the account's failures (not the client's).
-    pub async fn clear_account(&self, conn: &impl ConnectionTrait, email_key: &str) -> CoreResult<()> {
+    pub async fn clear_account(
+        &self,
+        conn: &impl ConnectionTrait,
+        email_key: &str,
+    ) -> CoreResult<()> {
         login_attempt::Entity::delete_many()
             .filter(login_attempt::Column::Scope.eq(SCOPE_ACCOUNT))
             .filter(login_attempt::Column::Key.eq(email_key))

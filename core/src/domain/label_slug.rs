@@ -64,7 +64,9 @@ mod tests {
 
     #[test]
     fn rejects_paths_case_and_reserved_names() {
-        for bad in ["", "a", "Werkweb", "../x", "a--b", "-ab", "ab-", "platform", "a b"] {
+        for bad in [
+            "", "a", "Werkweb", "../x", "a--b", "-ab", "ab-", "platform", "a b",
+        ] {
             assert!(LabelSlug::parse(bad).is_err(), "{bad:?}");
         }
     }

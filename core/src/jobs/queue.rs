@@ -171,7 +171,10 @@ pub async fn fail(
             .col_expr(job::Column::Status, STATUS_FAILED.into())
             .col_expr(job::Column::FinishedAtMs, Some(now).into());
     } else {
-        update = update.col_expr(job::Column::RunAtMs, (now + backoff_ms(job.attempts)).into());
+        update = update.col_expr(
+            job::Column::RunAtMs,
+            (now + backoff_ms(job.attempts)).into(),
+        );
     }
     update.exec(conn).await?;
     Ok(())

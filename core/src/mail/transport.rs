@@ -92,10 +92,12 @@ impl MailSender {
             .from(from)
             .to(to)
             .subject(mail.subject.clone());
-        if let Some(reply_to) = &mail.reply_to {
-            if let Ok(mailbox) = reply_to.parse::<Mailbox>() {
-                builder = builder.reply_to(mailbox);
-            }
+        if let Some(mailbox) = mail
+            .reply_to
+            .as_ref()
+            .and_then(|r| r.parse::<Mailbox>().ok())
+        {
+            builder = builder.reply_to(mailbox);
         }
         builder
             .header(ContentType::TEXT_PLAIN)

@@ -12,11 +12,17 @@ async fn bootstrap_admin_logs_in_and_sees_the_label_list() {
     let token = app.setup_token.clone().unwrap();
     let host = "winwinwerkt.localhost";
 
-    browser.goto(&app.url(host, &format!("/setup/{token}"))).await;
-    browser.fill("input[name=display_name]", "Eerste Beheerder").await;
+    browser
+        .goto(&app.url(host, &format!("/setup/{token}")))
+        .await;
+    browser
+        .fill("input[name=display_name]", "Eerste Beheerder")
+        .await;
     browser.fill("input[name=email]", ADMIN_EMAIL).await;
     browser.fill("input[name=password]", ADMIN_PASSWORD).await;
-    browser.fill("input[name=password_repeat]", ADMIN_PASSWORD).await;
+    browser
+        .fill("input[name=password_repeat]", ADMIN_PASSWORD)
+        .await;
     browser.click("#setup-submit").await;
     browser.wait_for("table#labels").await;
 
@@ -27,7 +33,13 @@ async fn bootstrap_admin_logs_in_and_sees_the_label_list() {
     browser.fill("input[name=password]", ADMIN_PASSWORD).await;
     browser.click("#login-submit").await;
     let table = browser.wait_for("table#labels").await;
-    for name in ["WinWinWerkt", "Vacature Service MKB", "65plus Werkt", "WerkWeb", "Onbekend Talent"] {
+    for name in [
+        "WinWinWerkt",
+        "Vacature Service MKB",
+        "65plus Werkt",
+        "WerkWeb",
+        "Onbekend Talent",
+    ] {
         if !table.contains(name) {
             browser.screenshot("label-list").await;
             panic!("{name} missing from the label list: {table}");

@@ -19,34 +19,52 @@ fn mail_to(to: &str) -> OutgoingMail {
     }
 }
 
-storage_test!(mail_lands_in_the_outbox_through_the_queue, |app: TestApp| async move {
-    mail::enqueue(&app.db, &mail_to("kandidaat@example.nl")).await.unwrap();
-    let mails = app.wait_for_mail(1).await;
-    assert!(mails[0].contains("To: kandidaat@example.nl"));
-    assert!(mails[0].contains("From: WerkWeb <no-reply@winwinwerkt.nl>"));
-    assert!(mails[0].contains("Reply-To: contact@werkweb.net"));
-    // Once sent, the job keeps no copy of the mail.
-    let row = etalage_core::store::entities::job::Entity::find().one(&app.db).await.unwrap().unwrap();
-    assert_eq!(row.status, "done");
-    assert!(row.payload.is_none());
-});
+storage_test!(
+    mail_lands_in_the_outbox_through_the_queue,
+    |app: TestApp| async move {
+        mail::enqueue(&app.db, &mail_to("kandidaat@example.nl"))
+            .await
+            .unwrap();
+        let mails = app.wait_for_mail(1).await;
+        assert!(mails[0].contains("To: kandidaat@example.nl"));
+        assert!(mails[0].contains("From: WerkWeb <no-reply@winwinwerkt.nl>"));
+        assert!(mails[0].contains("Reply-To: contact@werkweb.net"));
+        // Once sent, the job keeps no copy of the mail.
+        let row = etalage_core::store::entities::job::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "done");
+        assert!(row.payload.is_none());
+    }
+);
 
-storage_test!(mail_of_a_rolled_back_change_is_never_sent, |app: TestApp| async move {
-    let txn = app.db.begin().await.unwrap();
-    mail::enqueue(&txn, &mail_to("kandidaat@example.nl")).await.unwrap();
-    txn.rollback().await.unwrap();
-    mail::enqueue(&app.db, &mail_to("ander@example.nl")).await.unwrap();
-    let mails = app.wait_for_mail(1).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(app.outbox().len(), 1);
-    assert!(mails[0].contains("ander@example.nl"));
-});
+storage_test!(
+    mail_of_a_rolled_back_change_is_never_sent,
+    |app: TestApp| async move {
+        let txn = app.db.begin().await.unwrap();
+        mail::enqueue(&txn, &mail_to("kandidaat@example.nl"))
+            .await
+            .unwrap();
+        txn.rollback().await.unwrap();
+        mail::enqueue(&app.db, &mail_to("ander@example.nl"))
+            .await
+            .unwrap();
+        let mails = app.wait_for_mail(1).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(app.outbox().len(), 1);
+        assert!(mails[0].contains("ander@example.nl"));
+    }
+);
 
 storage_test!(a_job_survives_a_restart, |app: TestApp| async move {
     // A server without workers accepts the job and stops before anyone runs it.
     let storage = app.stop().await;
     let app = etalage_tests::start(storage, |c| c.jobs.workers = 0).await;
-    mail::enqueue(&app.db, &mail_to("kandidaat@example.nl")).await.unwrap();
+    mail::enqueue(&app.db, &mail_to("kandidaat@example.nl"))
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(app.outbox().is_empty());
     let storage = app.stop().await;
@@ -56,21 +74,46 @@ storage_test!(a_job_survives_a_restart, |app: TestApp| async move {
     assert!(mails[0].contains("kandidaat@example.nl"));
 });
 
-storage_test!(a_job_of_a_dead_worker_runs_again_after_its_lease, |app: TestApp| async move {
-    let storage = app.stop().await;
-    let app = etalage_tests::start(storage, |c| c.jobs.workers = 0).await;
-    mail::enqueue(&app.db, &mail_to("kandidaat@example.nl")).await.unwrap();
-    // A worker leases it for a moment and "dies" (never completes it).
-    let leased = jobs::lease(&app.db, "worker-that-died", 300).await.unwrap().expect("a due job");
-    assert!(jobs::lease(&app.db, "another-worker", 300).await.unwrap().is_none(), "leased jobs are not handed out twice");
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let again = jobs::lease(&app.db, "another-worker", 60_000).await.unwrap().expect("due again after the lease");
-    assert_eq!(again.id, leased.id);
-    assert_eq!(again.attempts, 2);
-    // The dead worker cannot complete what is no longer its job.
-    assert!(!jobs::complete(&app.db, leased.id, "worker-that-died").await.unwrap());
-    assert!(jobs::complete(&app.db, again.id, "another-worker").await.unwrap());
-});
+storage_test!(
+    a_job_of_a_dead_worker_runs_again_after_its_lease,
+    |app: TestApp| async move {
+        let storage = app.stop().await;
+        let app = etalage_tests::start(storage, |c| c.jobs.workers = 0).await;
+        mail::enqueue(&app.db, &mail_to("kandidaat@example.nl"))
+            .await
+            .unwrap();
+        // A worker leases it for a moment and "dies" (never completes it).
+        let leased = jobs::lease(&app.db, "worker-that-died", 300)
+            .await
+            .unwrap()
+            .expect("a due job");
+        assert!(
+            jobs::lease(&app.db, "another-worker", 300)
+                .await
+                .unwrap()
+                .is_none(),
+            "leased jobs are not handed out twice"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let again = jobs::lease(&app.db, "another-worker", 60_000)
+            .await
+            .unwrap()
+            .expect("due again after the lease");
+        assert_eq!(again.id, leased.id);
+        assert_eq!(again.attempts, 2);
+        // The dead worker cannot complete what is no longer its job.
+        assert!(
+            !jobs::complete(&app.db, leased.id, "worker-that-died")
+                .await
+                .unwrap()
+        );
+        assert!(
+            jobs::complete(&app.db, again.id, "another-worker")
+                .await
+                .unwrap()
+        );
+    }
+);
 
 struct Flaky {
     calls: Arc<AtomicUsize>,
@@ -92,48 +135,84 @@ impl JobHandler for Flaky {
     }
 }
 
-storage_test!(failed_jobs_retry_with_backoff_then_give_up, |app: TestApp| async move {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let worker = Worker::new(app.db.clone(), WorkerConfig::default())
-        .with_handler(Arc::new(Flaky { calls: calls.clone(), fail_times: 1 }));
-    let mut job = NewJob::new("test.flaky", serde_json::json!({}));
-    job.max_attempts = 2;
-    let id = jobs::enqueue(&app.db, job).await.unwrap();
-    assert!(worker.run_one().await.unwrap());
-    // Failed once: scheduled later, with the error kept, not run again at once.
-    let row = etalage_core::store::entities::job::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
-    assert_eq!(row.status, "queued");
-    assert_eq!(row.last_error.as_deref(), Some("provider unavailable"));
-    assert!(row.run_at_ms > etalage_core::time::now_ms() + 1_000);
-    assert!(!worker.run_one().await.unwrap(), "not due yet");
+storage_test!(
+    failed_jobs_retry_with_backoff_then_give_up,
+    |app: TestApp| async move {
+        // Only this test's workers may run the jobs.
+        let storage = app.stop().await;
+        let app = etalage_tests::start(storage, |c| c.jobs.workers = 0).await;
+        let calls = Arc::new(AtomicUsize::new(0));
+        let worker =
+            Worker::new(app.db.clone(), WorkerConfig::default()).with_handler(Arc::new(Flaky {
+                calls: calls.clone(),
+                fail_times: 1,
+            }));
+        let mut job = NewJob::new("test.flaky", serde_json::json!({}));
+        job.max_attempts = 2;
+        let id = jobs::enqueue(&app.db, job).await.unwrap();
+        assert!(worker.run_one().await.unwrap());
+        // Failed once: scheduled later, with the error kept, not run again at once.
+        let row = etalage_core::store::entities::job::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "queued");
+        assert_eq!(row.last_error.as_deref(), Some("provider unavailable"));
+        assert!(row.run_at_ms > etalage_core::time::now_ms() + 1_000);
+        assert!(!worker.run_one().await.unwrap(), "not due yet");
 
-    // A job that keeps failing ends as failed after its last attempt.
-    let calls2 = Arc::new(AtomicUsize::new(0));
-    let always = Worker::new(app.db.clone(), WorkerConfig::default())
-        .with_handler(Arc::new(Flaky { calls: calls2, fail_times: usize::MAX }));
-    let mut job = NewJob::new("test.flaky", serde_json::json!({}));
-    job.max_attempts = 1;
-    let id = jobs::enqueue(&app.db, job).await.unwrap();
-    assert!(always.run_one().await.unwrap());
-    let row = etalage_core::store::entities::job::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
-    assert_eq!(row.status, "failed");
+        // A job that keeps failing ends as failed after its last attempt.
+        let calls2 = Arc::new(AtomicUsize::new(0));
+        let always =
+            Worker::new(app.db.clone(), WorkerConfig::default()).with_handler(Arc::new(Flaky {
+                calls: calls2,
+                fail_times: usize::MAX,
+            }));
+        let mut job = NewJob::new("test.flaky", serde_json::json!({}));
+        job.max_attempts = 1;
+        let id = jobs::enqueue(&app.db, job).await.unwrap();
+        assert!(always.run_one().await.unwrap());
+        let row = etalage_core::store::entities::job::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "failed");
 
-    // An unknown kind fails for good at once.
-    let id = jobs::enqueue(&app.db, NewJob::new("no.such.kind", serde_json::json!({}))).await.unwrap();
-    assert!(always.run_one().await.unwrap());
-    let row = etalage_core::store::entities::job::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
-    assert_eq!(row.status, "failed");
-});
+        // An unknown kind fails for good at once.
+        let id = jobs::enqueue(&app.db, NewJob::new("no.such.kind", serde_json::json!({})))
+            .await
+            .unwrap();
+        assert!(always.run_one().await.unwrap());
+        let row = etalage_core::store::entities::job::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "failed");
+    }
+);
 
-storage_test!(prv_6_the_audit_log_is_append_only_in_the_database, |app: TestApp| async move {
-    etalage_core::audit::record(
-        &app.db,
-        etalage_core::audit::AuditEntry::new(etalage_core::audit::Actor::System, "test.event", "test:1"),
-    )
-    .await
-    .unwrap();
-    let update = app.db.execute_unprepared("UPDATE audit_events SET action = 'rewritten'").await;
-    assert!(update.is_err(), "updating history must fail");
-    let delete = app.db.execute_unprepared("DELETE FROM audit_events").await;
-    assert!(delete.is_err(), "deleting history must fail");
-});
+storage_test!(
+    prv_6_the_audit_log_is_append_only_in_the_database,
+    |app: TestApp| async move {
+        etalage_core::audit::record(
+            &app.db,
+            etalage_core::audit::AuditEntry::new(
+                etalage_core::audit::Actor::System,
+                "test.event",
+                "test:1",
+            ),
+        )
+        .await
+        .unwrap();
+        let update = app
+            .db
+            .execute_unprepared("UPDATE audit_events SET action = 'rewritten'")
+            .await;
+        assert!(update.is_err(), "updating history must fail");
+        let delete = app.db.execute_unprepared("DELETE FROM audit_events").await;
+        assert!(delete.is_err(), "deleting history must fail");
+    }
+);

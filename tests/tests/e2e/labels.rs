@@ -3,147 +3,244 @@
 use etalage_tests::{TestApp, storage_test};
 use reqwest::StatusCode;
 
-storage_test!(ten_1_each_host_gets_its_own_label_and_branding, |app: TestApp| async move {
-    let client = app.client();
-    let werkweb = client.get(app.url("werkweb.localhost", "/")).send().await.unwrap();
-    assert_eq!(werkweb.status(), StatusCode::OK);
-    let werkweb = werkweb.text().await.unwrap();
-    let plus = client.get(app.url("65pluswerkt.nl", "/")).send().await.unwrap().text().await.unwrap();
-    assert!(werkweb.contains("data-label=\"werkweb\""));
-    assert!(plus.contains("data-label=\"65plus-werkt\""));
-    assert!(plus.contains("65plus Werkt"));
-    assert!(!plus.contains("data-label=\"werkweb\""));
-
-    // Branding: each label's theme carries its own colours from its file.
-    let registry = etalage_tenants::load_dir(&etalage_tests::labels_dir()).unwrap();
-    for slug in ["werkweb", "65plus-werkt"] {
-        let label = registry.get(slug).unwrap();
-        let host = label.hostnames.iter().find(|h| h.ends_with(".localhost")).unwrap();
-        let css = client.get(app.url(host, "/theme.css")).send().await.unwrap().text().await.unwrap();
-        assert!(css.contains(&label.primary_color.to_string()), "{slug}: {css}");
-    }
-});
-
-storage_test!(ten_1_unknown_host_gets_404_and_no_label_content, |app: TestApp| async move {
-    let client = app.client();
-    for path in ["/", "/login", "/privacy", "/api/v1/label", "/admin"] {
-        let response = client.get(app.url("unknown.example", path)).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-        let body = response.text().await.unwrap();
-        assert!(!body.contains("data-label="), "{path} showed a label: {body}");
-        assert!(!body.contains("WinWinWerkt"), "{path} leaked the main label");
-    }
-    // Health checks answer on any host: load balancers probe by address.
-    let health = client.get(app.url("unknown.example", "/healthz")).send().await.unwrap();
-    assert_eq!(health.status(), StatusCode::OK);
-});
-
-storage_test!(ten_1_path_prefix_shows_every_label_on_one_host, |app: TestApp| async move {
-    let client = app.client();
-    let page = client.get(app.url("127.0.0.1", "/l/onbekend-talent/")).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("data-label=\"onbekend-talent\""));
-    // Links stay inside the prefix.
-    assert!(html.contains("href=\"/l/onbekend-talent/privacy\""));
-    let api = client.get(app.url("127.0.0.1", "/l/werkweb/api/v1/label")).send().await.unwrap();
-    let json: serde_json::Value = api.json().await.unwrap();
-    assert_eq!(json["slug"], "werkweb");
-    let missing = client.get(app.url("127.0.0.1", "/l/no-such-label/")).send().await.unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert!(!missing.text().await.unwrap().contains("data-label="));
-});
-
-storage_test!(prv_4_every_statement_version_is_published_and_stored, |app: TestApp| async move {
-    let client = app.client();
-    let current = client.get(app.url("werkweb.localhost", "/privacy")).send().await.unwrap();
-    assert_eq!(current.status(), StatusCode::OK);
-    let html = current.text().await.unwrap();
-    assert!(html.contains("1.3"));
-    for version in ["1.1", "1.2", "1.3"] {
-        let page = client
-            .get(app.url("werkweb.localhost", &format!("/privacy/{version}")))
+storage_test!(
+    ten_1_each_host_gets_its_own_label_and_branding,
+    |app: TestApp| async move {
+        let client = app.client();
+        let werkweb = client
+            .get(app.url("werkweb.localhost", "/"))
             .send()
             .await
             .unwrap();
-        assert_eq!(page.status(), StatusCode::OK, "version {version}");
+        assert_eq!(werkweb.status(), StatusCode::OK);
+        let werkweb = werkweb.text().await.unwrap();
+        let plus = client
+            .get(app.url("65pluswerkt.nl", "/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(werkweb.contains("data-label=\"werkweb\""));
+        assert!(plus.contains("data-label=\"65plus-werkt\""));
+        assert!(plus.contains("65plus Werkt"));
+        assert!(!plus.contains("data-label=\"werkweb\""));
+
+        // Branding: each label's theme carries its own colours from its file.
+        let registry = etalage_tenants::load_dir(&etalage_tests::labels_dir()).unwrap();
+        for slug in ["werkweb", "65plus-werkt"] {
+            let label = registry.get(slug).unwrap();
+            let host = label
+                .hostnames
+                .iter()
+                .find(|h| h.ends_with(".localhost"))
+                .unwrap();
+            let css = client
+                .get(app.url(host, "/theme.css"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                css.contains(&label.primary_color.to_string()),
+                "{slug}: {css}"
+            );
+        }
     }
-    let missing = client.get(app.url("werkweb.localhost", "/privacy/9.9")).send().await.unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+);
 
-    // The versions are in the database, per label, with the hash of their text.
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    let stored = etalage_core::store::entities::statement_version::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(stored, 15, "five labels with three versions each");
-});
+storage_test!(
+    ten_1_unknown_host_gets_404_and_no_label_content,
+    |app: TestApp| async move {
+        let client = app.client();
+        for path in ["/", "/login", "/privacy", "/api/v1/label", "/admin"] {
+            let response = client
+                .get(app.url("unknown.example", path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+            let body = response.text().await.unwrap();
+            assert!(
+                !body.contains("data-label="),
+                "{path} showed a label: {body}"
+            );
+            assert!(
+                !body.contains("WinWinWerkt"),
+                "{path} leaked the main label"
+            );
+        }
+        // Health checks answer on any host: load balancers probe by address.
+        let health = client
+            .get(app.url("unknown.example", "/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+    }
+);
 
-storage_test!(ten_3_operator_changes_label_at_run_time_and_it_is_audited, |app: TestApp| async move {
-    app.create_admin().await;
-    let client = app.client();
-    let host = "werkweb.localhost";
-    let login = client
+storage_test!(
+    ten_1_path_prefix_shows_every_label_on_one_host,
+    |app: TestApp| async move {
+        let client = app.client();
+        let page = client
+            .get(app.url("127.0.0.1", "/l/onbekend-talent/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        // minijinja escapes `/` in attribute values as `&#x2f;`, which browsers read as `/`.
+        let html = page.text().await.unwrap().replace("&#x2f;", "/");
+        assert!(html.contains("data-label=\"onbekend-talent\""));
+        // Links stay inside the prefix.
+        assert!(html.contains("href=\"/l/onbekend-talent/privacy\""));
+        let api = client
+            .get(app.url("127.0.0.1", "/l/werkweb/api/v1/label"))
+            .send()
+            .await
+            .unwrap();
+        let json: serde_json::Value = api.json().await.unwrap();
+        assert_eq!(json["slug"], "werkweb");
+        let missing = client
+            .get(app.url("127.0.0.1", "/l/no-such-label/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert!(!missing.text().await.unwrap().contains("data-label="));
+    }
+);
+
+storage_test!(
+    prv_4_every_statement_version_is_published_and_stored,
+    |app: TestApp| async move {
+        let client = app.client();
+        let current = client
+            .get(app.url("werkweb.localhost", "/privacy"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(current.status(), StatusCode::OK);
+        let html = current.text().await.unwrap();
+        assert!(html.contains("1.3"));
+        for version in ["1.1", "1.2", "1.3"] {
+            let page = client
+                .get(app.url("werkweb.localhost", &format!("/privacy/{version}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status(), StatusCode::OK, "version {version}");
+        }
+        let missing = client
+            .get(app.url("werkweb.localhost", "/privacy/9.9"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+        // The versions are in the database, per label, with the hash of their text.
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let stored = etalage_core::store::entities::statement_version::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(stored, 15, "five labels with three versions each");
+    }
+);
+
+storage_test!(
+    ten_3_operator_changes_label_at_run_time_and_it_is_audited,
+    |app: TestApp| async move {
+        app.create_admin().await;
+        let client = app.client();
+        let host = "werkweb.localhost";
+        let login = client
         .post(app.url(host, "/api/v1/session"))
         .json(&serde_json::json!({ "email": etalage_tests::ADMIN_EMAIL, "password": etalage_tests::ADMIN_PASSWORD }))
         .send()
         .await
         .unwrap();
-    assert_eq!(login.status(), StatusCode::OK);
+        assert_eq!(login.status(), StatusCode::OK);
 
-    let patched = client
-        .patch(app.url(host, "/api/v1/admin/labels/werkweb"))
-        .json(&serde_json::json!({ "name": "WerkWeb Noord", "primary_color": "#123456" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patched.status(), StatusCode::OK);
-    let home = client.get(app.url(host, "/")).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("WerkWeb Noord"));
-    let css = client.get(app.url(host, "/theme.css")).send().await.unwrap().text().await.unwrap();
-    assert!(css.contains("#123456"));
+        let patched = client
+            .patch(app.url(host, "/api/v1/admin/labels/werkweb"))
+            .json(&serde_json::json!({ "name": "WerkWeb Noord", "primary_color": "#123456" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(patched.status(), StatusCode::OK);
+        let home = client
+            .get(app.url(host, "/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("WerkWeb Noord"));
+        let css = client
+            .get(app.url(host, "/theme.css"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(css.contains("#123456"));
 
-    // Bad colours and unreadable contrast are refused with the field named, nothing saved.
-    let bad = client
-        .patch(app.url(host, "/api/v1/admin/labels/werkweb"))
-        .json(&serde_json::json!({ "accent_color": "red" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(bad.headers()["content-type"], "application/problem+json");
-    let problem: serde_json::Value = bad.json().await.unwrap();
-    assert_eq!(problem["errors"][0]["field"], "accent_color");
-    let low_contrast = client
-        .patch(app.url(host, "/api/v1/admin/labels/werkweb"))
-        .json(&serde_json::json!({ "primary_color": "#ffffff", "text_on_primary": "#fefefe" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(low_contrast.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Bad colours and unreadable contrast are refused with the field named, nothing saved.
+        let bad = client
+            .patch(app.url(host, "/api/v1/admin/labels/werkweb"))
+            .json(&serde_json::json!({ "accent_color": "red" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(bad.headers()["content-type"], "application/problem+json");
+        let problem: serde_json::Value = bad.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "accent_color");
+        let low_contrast = client
+            .patch(app.url(host, "/api/v1/admin/labels/werkweb"))
+            .json(&serde_json::json!({ "primary_color": "#ffffff", "text_on_primary": "#fefefe" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(low_contrast.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let audit: serde_json::Value = client
-        .get(app.url(host, "/api/v1/admin/audit?label=werkweb"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let updates: Vec<_> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == "label.settings.update")
-        .collect();
-    assert_eq!(updates.len(), 1, "one change, one entry: {audit}");
-    assert_eq!(updates[0]["details"]["after"]["name"], "WerkWeb Noord");
-    assert!(updates[0]["actor_account_id"].is_number());
+        let audit: serde_json::Value = client
+            .get(app.url(host, "/api/v1/admin/audit?label=werkweb"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let updates: Vec<_> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "label.settings.update")
+            .collect();
+        assert_eq!(updates.len(), 1, "one change, one entry: {audit}");
+        assert_eq!(updates[0]["details"]["after"]["name"], "WerkWeb Noord");
+        assert!(updates[0]["actor_account_id"].is_number());
 
-    // The change survives a restart; the label file is not rewritten.
-    let storage = app.stop().await;
-    let app = etalage_tests::start(storage, |_| {}).await;
-    let home = app.client().get(app.url(host, "/")).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("WerkWeb Noord"));
-});
+        // The change survives a restart; the label file is not rewritten.
+        let storage = app.stop().await;
+        let app = etalage_tests::start(storage, |_| {}).await;
+        let home = app
+            .client()
+            .get(app.url(host, "/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("WerkWeb Noord"));
+    }
+);

@@ -42,7 +42,10 @@ pub fn verify_token(key: &[u8], cookie_nonce: Option<&str>, token: &str) -> bool
 impl FromRequestParts<AppState> for CsrfToken {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(existing) = parts.extensions.get::<CsrfToken>() {
             return Ok(existing.clone());
         }
@@ -50,7 +53,13 @@ impl FromRequestParts<AppState> for CsrfToken {
             Some(nonce) if nonce.len() >= 32 => (nonce, None),
             _ => {
                 let nonce = etalage_core::secrets::new_token();
-                let cookie = cookies::build(&parts.headers, cookies::CSRF, &nonce, SameSite::Strict, None);
+                let cookie = cookies::build(
+                    &parts.headers,
+                    cookies::CSRF,
+                    &nonce,
+                    SameSite::Strict,
+                    None,
+                );
                 (nonce, cookie)
             }
         };

@@ -15,7 +15,11 @@ use crate::state::AppState;
 
 /// The language for this request: `?lang=` (remembered in a cookie), then the cookie, then the
 /// browser's Accept-Language, then the label's default — always one the label offers.
-pub fn lang_for(headers: &HeaderMap, query: Option<&str>, label: &Label) -> (Lang, Option<HeaderValue>) {
+pub fn lang_for(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    label: &Label,
+) -> (Lang, Option<HeaderValue>) {
     let offered = |lang: Lang| label.locales.iter().any(|l| l == lang.code());
     let from_query = query.and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
@@ -23,10 +27,19 @@ pub fn lang_for(headers: &HeaderMap, query: Option<&str>, label: &Label) -> (Lan
             .and_then(|(_, v)| Lang::parse(&v))
     });
     if let Some(lang) = from_query.filter(|l| offered(*l)) {
-        let cookie = cookies::build(headers, cookies::LANG, lang.code(), SameSite::Lax, Some(365 * 24 * 3600));
+        let cookie = cookies::build(
+            headers,
+            cookies::LANG,
+            lang.code(),
+            SameSite::Lax,
+            Some(365 * 24 * 3600),
+        );
         return (lang, cookie);
     }
-    if let Some(lang) = cookies::get(headers, cookies::LANG).and_then(|v| Lang::parse(&v)).filter(|l| offered(*l)) {
+    if let Some(lang) = cookies::get(headers, cookies::LANG)
+        .and_then(|v| Lang::parse(&v))
+        .filter(|l| offered(*l))
+    {
         return (lang, None);
     }
     let accepted = headers
@@ -55,12 +68,20 @@ pub struct PageCtx {
 impl FromRequestParts<AppState> for PageCtx {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let label = LabelCtx::from_request_parts(parts, state).await?;
         let user = CurrentUser::from_request_parts(parts, state).await?;
         let Ok(csrf) = CsrfToken::from_request_parts(parts, state).await;
         let (lang, lang_cookie) = lang_for(&parts.headers, parts.uri.query(), &label.label);
-        let set_cookies = csrf.set_cookie.iter().chain(lang_cookie.iter()).cloned().collect();
+        let set_cookies = csrf
+            .set_cookie
+            .iter()
+            .chain(lang_cookie.iter())
+            .cloned()
+            .collect();
         Ok(PageCtx {
             path: parts.uri.path().to_string(),
             label,
@@ -96,8 +117,18 @@ impl PageCtx {
         self.render_status(state, StatusCode::OK, template, page)
     }
 
-    pub fn render_status(&self, state: &AppState, status: StatusCode, template: &str, page: Value) -> Response {
-        let other = if self.lang == Lang::Nl { Lang::En } else { Lang::Nl };
+    pub fn render_status(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        template: &str,
+        page: Value,
+    ) -> Response {
+        let other = if self.lang == Lang::Nl {
+            Lang::En
+        } else {
+            Lang::Nl
+        };
         let offers_other = self.label.label.locales.iter().any(|l| l == other.code());
         let ctx = context! {
             label => label_value(&self.label.label),
@@ -119,7 +150,9 @@ impl PageCtx {
             Err(err) => err.into_response(),
         };
         for cookie in &self.set_cookies {
-            response.headers_mut().append(header::SET_COOKIE, cookie.clone());
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.clone());
         }
         // Pages may show personal data; no shared cache may keep them.
         response

@@ -18,7 +18,10 @@ pub struct CurrentUser(pub Option<Account>);
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             return Ok(user.clone());
         }
@@ -52,7 +55,10 @@ impl IntoResponse for Denied {
 impl FromRequestParts<AppState> for PlatformAdmin {
     type Rejection = Denied;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let CurrentUser(user) = CurrentUser::from_request_parts(parts, state)
             .await
             .map_err(|e| Denied(e.into_response()))?;
@@ -62,14 +68,23 @@ impl FromRequestParts<AppState> for PlatformAdmin {
             None => {
                 let path = parts.uri.path();
                 if path.starts_with("/api/") {
-                    return Err(Denied(AppError::Core(CoreError::Unauthenticated).into_response()));
+                    return Err(Denied(
+                        AppError::Core(CoreError::Unauthenticated).into_response(),
+                    ));
                 }
                 let base = parts
                     .extensions
                     .get::<LabelCtx>()
                     .map(|l| l.base.clone())
                     .unwrap_or_default();
-                let next = format!("{base}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+                let next = format!(
+                    "{base}{}",
+                    parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str())
+                        .unwrap_or("/")
+                );
                 let target = format!(
                     "{base}/login?next={}",
                     url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()

@@ -17,7 +17,10 @@ use crate::extract::verify_token;
 use crate::state::AppState;
 
 pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+    if matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
         return next.run(req).await;
     }
     let headers = req.headers();
@@ -85,7 +88,8 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
     if !verify_token(&state.csrf_key, nonce.as_deref(), &token) {
         return AppError::Csrf.into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// No `Origin` (same-origin requests from older clients, non-browser clients) passes; an

@@ -9,8 +9,8 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Value, context};
 
 use crate::error::ErrorInfo;
-use crate::extract::{LabelCtx, lang_for};
 use crate::extract::page::label_value;
+use crate::extract::{LabelCtx, lang_for};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 
@@ -62,10 +62,14 @@ async fn from_plain(response: Response) -> ErrorInfo {
     let title = status.canonical_reason().unwrap_or("Error");
     let detail = if body.is_empty() || status.is_server_error() {
         match status {
-            StatusCode::METHOD_NOT_ALLOWED => "this address does not accept that method".to_string(),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                "this address does not accept that method".to_string()
+            }
             StatusCode::SERVICE_UNAVAILABLE => "the request took too long; try again".to_string(),
             StatusCode::PAYLOAD_TOO_LARGE => "the request is larger than allowed".to_string(),
-            s if s.is_server_error() => "something went wrong on our side; it has been logged".to_string(),
+            s if s.is_server_error() => {
+                "something went wrong on our side; it has been logged".to_string()
+            }
             _ => title.to_string(),
         }
     } else {
@@ -139,7 +143,8 @@ fn html_page(state: &AppState, label: &LabelCtx, lang: Lang, info: &ErrorInfo) -
     match state.templates.render("error.html", ctx) {
         Ok(html) => {
             let mut r = (info.status, Html(html)).into_response();
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
         Err(_) => (info.status, Body::from(info.detail.clone())).into_response(),

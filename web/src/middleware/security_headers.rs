@@ -14,7 +14,10 @@ const HEADERS: &[(&str, &str)] = &[
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     ("referrer-policy", "strict-origin-when-cross-origin"),
-    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+    (
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    ),
     ("cross-origin-opener-policy", "same-origin"),
 ];
 
@@ -31,7 +34,9 @@ pub async fn add(req: Request, next: Next) -> Response {
     if hsts {
         headers
             .entry(HeaderName::from_static("strict-transport-security"))
-            .or_insert(HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+            .or_insert(HeaderValue::from_static(
+                "max-age=31536000; includeSubDomains",
+            ));
     }
     response
 }

@@ -27,7 +27,11 @@ pub fn router() -> Router<AppState> {
 }
 
 fn label_row(label: &Label) -> Value {
-    let local = label.hostnames.iter().find(|h| h.ends_with(".localhost")).cloned();
+    let local = label
+        .hostnames
+        .iter()
+        .find(|h| h.ends_with(".localhost"))
+        .cloned();
     context! {
         slug => label.slug,
         name => label.name,
@@ -39,9 +43,22 @@ fn label_row(label: &Label) -> Value {
     }
 }
 
-async fn label_list(State(state): State<AppState>, _admin: PlatformAdmin, page: PageCtx) -> Response {
-    let labels: Vec<Value> = state.labels.current().labels().map(|l| label_row(l)).collect();
-    page.render(&state, "admin_labels.html", context! { labels => labels, section => "labels" })
+async fn label_list(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    page: PageCtx,
+) -> Response {
+    let labels: Vec<Value> = state
+        .labels
+        .current()
+        .labels()
+        .map(|l| label_row(l))
+        .collect();
+    page.render(
+        &state,
+        "admin_labels.html",
+        context! { labels => labels, section => "labels" },
+    )
 }
 
 #[derive(Deserialize)]
@@ -73,16 +90,23 @@ fn render_label(
     let base = state.labels.from_file(slug).ok_or(AppError::NotFound)?;
     let overrides = form.cloned().unwrap_or_else(|| LabelOverrides {
         name: (live.name != base.name).then(|| live.name.clone()),
-        tagline: (live.tagline != base.tagline).then(|| live.tagline.clone()).flatten(),
-        primary_color: (live.primary_color != base.primary_color).then(|| live.primary_color.to_string()),
-        accent_color: (live.accent_color != base.accent_color).then(|| live.accent_color.to_string()),
-        text_on_primary: (live.text_on_primary != base.text_on_primary).then(|| live.text_on_primary.to_string()),
+        tagline: (live.tagline != base.tagline)
+            .then(|| live.tagline.clone())
+            .flatten(),
+        primary_color: (live.primary_color != base.primary_color)
+            .then(|| live.primary_color.to_string()),
+        accent_color: (live.accent_color != base.accent_color)
+            .then(|| live.accent_color.to_string()),
+        text_on_primary: (live.text_on_primary != base.text_on_primary)
+            .then(|| live.text_on_primary.to_string()),
     });
     let statements: Vec<Value> = live
         .statements
         .iter()
         .rev()
-        .map(|s| context! { version => s.version.to_string(), published => s.published.to_string() })
+        .map(
+            |s| context! { version => s.version.to_string(), published => s.published.to_string() },
+        )
         .collect();
     Ok(page.render_status(
         state,
@@ -146,14 +170,29 @@ async fn label_update(
         }
     };
     let value = serde_json::to_value(&overrides).map_err(|e| AppError::Internal(e.to_string()))?;
-    labels::set_overrides(&state.db, &slug, &value, Actor::Account(admin.id), request_id(&page.headers)).await?;
+    labels::set_overrides(
+        &state.db,
+        &slug,
+        &value,
+        Actor::Account(admin.id),
+        request_id(&page.headers),
+    )
+    .await?;
     state.labels.apply(&slug, &overrides);
     Ok(Redirect::to(&page.link(&format!("/admin/labels/{slug}?notice=saved"))).into_response())
 }
 
-async fn account_list(State(state): State<AppState>, _admin: PlatformAdmin, page: PageCtx) -> AppResult<Response> {
+async fn account_list(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    page: PageCtx,
+) -> AppResult<Response> {
     let accounts = accounts::list(&state.db).await?;
-    Ok(page.render(&state, "admin_accounts.html", context! { section => "accounts", accounts => Value::from_serialize(&accounts) }))
+    Ok(page.render(
+        &state,
+        "admin_accounts.html",
+        context! { section => "accounts", accounts => Value::from_serialize(&accounts) },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -171,7 +210,9 @@ async fn audit_log(
     const PAGE: u64 = 50;
     let label = q.label.filter(|l| !l.is_empty());
     let events = audit::recent(&state.db, label.as_deref(), q.before, PAGE).await?;
-    let older = (events.len() as u64 == PAGE).then(|| events.last().map(|e| e.id)).flatten();
+    let older = (events.len() as u64 == PAGE)
+        .then(|| events.last().map(|e| e.id))
+        .flatten();
     let rows: Vec<Value> = events
         .iter()
         .map(|e| context! {
@@ -184,7 +225,12 @@ async fn audit_log(
             details => if e.details.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { e.details.to_string() },
         })
         .collect();
-    let labels: Vec<String> = state.labels.current().labels().map(|l| l.slug.clone()).collect();
+    let labels: Vec<String> = state
+        .labels
+        .current()
+        .labels()
+        .map(|l| l.slug.clone())
+        .collect();
     Ok(page.render(
         &state,
         "admin_audit.html",
@@ -192,7 +238,11 @@ async fn audit_log(
     ))
 }
 
-async fn job_list(State(state): State<AppState>, _admin: PlatformAdmin, page: PageCtx) -> AppResult<Response> {
+async fn job_list(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    page: PageCtx,
+) -> AppResult<Response> {
     let counts = jobs::counts(&state.db).await?;
     let recent = jobs::recent(&state.db, None, 50).await?;
     let rows: Vec<Value> = recent
@@ -207,5 +257,9 @@ async fn job_list(State(state): State<AppState>, _admin: PlatformAdmin, page: Pa
             created => chrono::DateTime::from_timestamp_millis(j.created_at_ms).map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
         })
         .collect();
-    Ok(page.render(&state, "admin_jobs.html", context! { section => "jobs", counts => Value::from_serialize(&counts), jobs => rows }))
+    Ok(page.render(
+        &state,
+        "admin_jobs.html",
+        context! { section => "jobs", counts => Value::from_serialize(&counts), jobs => rows },
+    ))
 }

@@ -26,26 +26,68 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/label", get(current_label))
-        .route("/api/v1/session", axum::routing::post(create_session).delete(delete_session))
+        .route(
+            "/api/v1/session",
+            axum::routing::post(create_session).delete(delete_session),
+        )
         .route("/api/v1/me", get(me))
-        .route("/api/v1/password-resets", axum::routing::post(request_password_reset))
+        .route(
+            "/api/v1/password-resets",
+            axum::routing::post(request_password_reset),
+        )
         .route("/api/v1/admin/labels", get(admin_labels))
-        .route("/api/v1/admin/labels/{slug}", get(admin_label).patch(admin_update_label))
+        .route(
+            "/api/v1/admin/labels/{slug}",
+            get(admin_label).patch(admin_update_label),
+        )
         .route("/api/v1/admin/audit", get(admin_audit))
         .route("/api/v1/admin/jobs", get(admin_jobs))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Etalage API", version = "1", description = "Multi-tenant recruitment platform. Every path under /api/v1 is answered for the label of the request's host (or of the /l/{slug} prefix)."),
-    paths(current_label, create_session, delete_session, me, request_password_reset, admin_labels, admin_label, admin_update_label, admin_audit, admin_jobs),
-    components(schemas(LabelDto, AccountDto, LoginRequest, PasswordResetRequest, LabelSettingsPatch, AuditEventDto, JobCountsDto, JobDto, JobsDto, Problem, FieldProblem))
+    info(
+        title = "Etalage API",
+        version = "1",
+        description = "Multi-tenant recruitment platform. Every path under /api/v1 is answered for the label of the request's host (or of the /l/{slug} prefix)."
+    ),
+    paths(
+        current_label,
+        create_session,
+        delete_session,
+        me,
+        request_password_reset,
+        admin_labels,
+        admin_label,
+        admin_update_label,
+        admin_audit,
+        admin_jobs
+    ),
+    components(schemas(
+        LabelDto,
+        AccountDto,
+        LoginRequest,
+        PasswordResetRequest,
+        LabelSettingsPatch,
+        AuditEventDto,
+        JobCountsDto,
+        JobDto,
+        JobsDto,
+        Problem,
+        FieldProblem
+    ))
 )]
 pub struct ApiDoc;
 
 async fn openapi() -> Response {
-    let mut r = ApiDoc::openapi().to_pretty_json().unwrap_or_default().into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    let mut r = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_default()
+        .into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -65,6 +107,9 @@ where
             Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::Unsupported(
                 "send the body as application/json".into(),
             )),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::PayloadTooLarge)
+            }
             Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
         }
     }
@@ -169,7 +214,14 @@ async fn create_session(
     ClientIp(client): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
-    let account = accounts::authenticate(&state.db, &state.throttle, &body.email, &body.password, &client).await?;
+    let account = accounts::authenticate(
+        &state.db,
+        &state.throttle,
+        &body.email,
+        &body.password,
+        &client,
+    )
+    .await?;
     let cookie = start_session(&state, &headers, &account, &label.label.slug).await?;
     let mut response = Json(AccountDto::from(account)).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -218,15 +270,30 @@ async fn request_password_reset(
 #[utoipa::path(get, path = "/api/v1/admin/labels", tag = "admin",
     responses((status = 200, body = Vec<LabelDto>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn admin_labels(State(state): State<AppState>, _admin: PlatformAdmin) -> Json<Vec<LabelDto>> {
-    Json(state.labels.current().labels().map(|l| LabelDto::from(l.as_ref())).collect())
+    Json(
+        state
+            .labels
+            .current()
+            .labels()
+            .map(|l| LabelDto::from(l.as_ref()))
+            .collect(),
+    )
 }
 
 /// One label (platform admins).
 #[utoipa::path(get, path = "/api/v1/admin/labels/{slug}", tag = "admin",
     params(("slug" = String, Path)),
     responses((status = 200, body = LabelDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn admin_label(State(state): State<AppState>, _admin: PlatformAdmin, Path(slug): Path<String>) -> AppResult<Json<LabelDto>> {
-    let label = state.labels.current().get(&slug).ok_or(AppError::NotFound)?;
+async fn admin_label(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    Path(slug): Path<String>,
+) -> AppResult<Json<LabelDto>> {
+    let label = state
+        .labels
+        .current()
+        .get(&slug)
+        .ok_or(AppError::NotFound)?;
     Ok(Json(LabelDto::from(label.as_ref())))
 }
 
@@ -269,12 +336,23 @@ async fn admin_update_label(
         }
     }
     let overrides = current
-    .validate(&base)
-    .map_err(|(field, message)| etalage_core::CoreError::Invalid { field, message })?;
+        .validate(&base)
+        .map_err(|(field, message)| etalage_core::CoreError::Invalid { field, message })?;
     let value = serde_json::to_value(&overrides).map_err(|e| AppError::Internal(e.to_string()))?;
-    labels::set_overrides(&state.db, &slug, &value, Actor::Account(admin.id), request_id(&headers)).await?;
+    labels::set_overrides(
+        &state.db,
+        &slug,
+        &value,
+        Actor::Account(admin.id),
+        request_id(&headers),
+    )
+    .await?;
     state.labels.apply(&slug, &overrides);
-    let label = state.labels.current().get(&slug).ok_or(AppError::NotFound)?;
+    let label = state
+        .labels
+        .current()
+        .get(&slug)
+        .ok_or(AppError::NotFound)?;
     Ok(Json(LabelDto::from(label.as_ref())))
 }
 
@@ -307,7 +385,13 @@ async fn admin_audit(
     _admin: PlatformAdmin,
     Query(params): Query<AuditParams>,
 ) -> AppResult<Json<Vec<AuditEventDto>>> {
-    let events = audit::recent(&state.db, params.label.as_deref(), params.before, params.limit.unwrap_or(50)).await?;
+    let events = audit::recent(
+        &state.db,
+        params.label.as_deref(),
+        params.before,
+        params.limit.unwrap_or(50),
+    )
+    .await?;
     Ok(Json(
         events
             .into_iter()
@@ -352,11 +436,19 @@ pub struct JobsDto {
 
 /// The job queue: counts and the latest jobs, without payloads (platform admins).
 #[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", responses((status = 200, body = JobsDto)))]
-async fn admin_jobs(State(state): State<AppState>, _admin: PlatformAdmin) -> AppResult<Json<JobsDto>> {
+async fn admin_jobs(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+) -> AppResult<Json<JobsDto>> {
     let c = jobs::counts(&state.db).await?;
     let recent = jobs::recent(&state.db, None, 50).await?;
     Ok(Json(JobsDto {
-        counts: JobCountsDto { queued: c.queued, running: c.running, done: c.done, failed: c.failed },
+        counts: JobCountsDto {
+            queued: c.queued,
+            running: c.running,
+            done: c.done,
+            failed: c.failed,
+        },
         recent: recent
             .into_iter()
             .map(|j| JobDto {

@@ -17,9 +17,12 @@ pub fn router() -> Router<AppState> {
 
 fn css(body: String, max_age: &'static str) -> Response {
     let mut r = body.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
     r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(max_age));
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(max_age));
     r
 }
 

@@ -25,7 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/password-reset", get(reset_form).post(reset_request))
-        .route("/password-reset/{token}", get(reset_choose_form).post(reset_choose))
+        .route(
+            "/password-reset/{token}",
+            get(reset_choose_form).post(reset_choose),
+        )
         .route("/setup/{token}", get(setup_form).post(setup_submit))
 }
 
@@ -35,9 +38,17 @@ struct LoginQuery {
     notice: Option<String>,
 }
 
-async fn login_form(State(state): State<AppState>, page: PageCtx, Query(q): Query<LoginQuery>) -> Response {
+async fn login_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let notice = notice_text(&page, q.notice.as_deref());
-    page.render(&state, "login.html", context! { next => q.next, notice => notice, email => "" })
+    page.render(
+        &state,
+        "login.html",
+        context! { next => q.next, notice => notice, email => "" },
+    )
 }
 
 #[derive(Deserialize)]
@@ -62,9 +73,13 @@ pub async fn start_session(
     let token = sessions::create(&state.db, account.id, ttl).await?;
     audit::record(
         &state.db,
-        AuditEntry::new(Actor::Account(account.id), "account.login", format!("account:{}", account.id))
-            .label(label_slug.to_string())
-            .request_id(request_id(headers)),
+        AuditEntry::new(
+            Actor::Account(account.id),
+            "account.login",
+            format!("account:{}", account.id),
+        )
+        .label(label_slug.to_string())
+        .request_id(request_id(headers)),
     )
     .await?;
     cookies::build(headers, cookies::SESSION, &token, SameSite::Lax, None)
@@ -77,14 +92,22 @@ async fn login(
     ClientIp(client): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let result = accounts::authenticate(&state.db, &state.throttle, &form.email, &form.password, &client).await;
+    let result = accounts::authenticate(
+        &state.db,
+        &state.throttle,
+        &form.email,
+        &form.password,
+        &client,
+    )
+    .await;
     let account = match result {
         Ok(account) => account,
         Err(err @ (CoreError::Unauthenticated | CoreError::Throttled { .. })) => {
             let (status, message) = match err {
                 CoreError::Throttled { retry_after_secs } => (
                     StatusCode::TOO_MANY_REQUESTS,
-                    page.t("login_throttled").replace("{secs}", &retry_after_secs.to_string()),
+                    page.t("login_throttled")
+                        .replace("{secs}", &retry_after_secs.to_string()),
                 ),
                 _ => (StatusCode::UNAUTHORIZED, page.t("login_failed").to_string()),
             };
@@ -98,7 +121,11 @@ async fn login(
         Err(other) => return Err(other.into()),
     };
     let cookie = start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
-    let fallback = if account.is_platform_admin { page.link("/admin") } else { page.link("/") };
+    let fallback = if account.is_platform_admin {
+        page.link("/admin")
+    } else {
+        page.link("/")
+    };
     let target = safe_next(form.next.as_deref(), fallback);
     let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -112,14 +139,19 @@ async fn logout(State(state): State<AppState>, page: PageCtx) -> AppResult<Respo
     if let Some(user) = &page.user.0 {
         audit::record(
             &state.db,
-            AuditEntry::new(Actor::Account(user.id), "account.logout", format!("account:{}", user.id))
-                .label(page.label.label.slug.clone())
-                .request_id(request_id(&page.headers)),
+            AuditEntry::new(
+                Actor::Account(user.id),
+                "account.logout",
+                format!("account:{}", user.id),
+            )
+            .label(page.label.label.slug.clone())
+            .request_id(request_id(&page.headers)),
         )
         .await?;
     }
     let mut response = Redirect::to(&page.link("/login?notice=logged_out")).into_response();
-    if let Some(clear) = cookies::build(&page.headers, cookies::SESSION, "", SameSite::Lax, Some(0)) {
+    if let Some(clear) = cookies::build(&page.headers, cookies::SESSION, "", SameSite::Lax, Some(0))
+    {
         response.headers_mut().append(header::SET_COOKIE, clear);
     }
     Ok(response)
@@ -168,8 +200,17 @@ async fn reset_choose_form(
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let valid = reset::is_valid(&state.db, &token).await?;
-    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
-    Ok(page.render_status(&state, status, "reset_choose.html", context! { valid => valid }))
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    Ok(page.render_status(
+        &state,
+        status,
+        "reset_choose.html",
+        context! { valid => valid },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -218,10 +259,23 @@ async fn reset_choose(
     }
 }
 
-async fn setup_form(State(state): State<AppState>, page: PageCtx, Path(token): Path<String>) -> AppResult<Response> {
+async fn setup_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     let valid = setup::is_valid(&state.db, &token).await?;
-    let status = if valid { StatusCode::OK } else { StatusCode::GONE };
-    Ok(page.render_status(&state, status, "setup.html", context! { valid => valid, email => "", display_name => "" }))
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    Ok(page.render_status(
+        &state,
+        status,
+        "setup.html",
+        context! { valid => valid, email => "", display_name => "" },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -254,14 +308,22 @@ async fn setup_submit(
         Ok(p) => p,
         Err(error) => return Ok(again(error)),
     };
-    let account = match setup::complete(&state.db, &token, &email, &form.display_name, &password).await {
-        Ok(account) => account,
-        Err(CoreError::Invalid { field, message }) => return Ok(again(format!("{field}: {message}"))),
-        Err(CoreError::Conflict(_)) => {
-            return Ok(page.render_status(&state, StatusCode::GONE, "setup.html", context! { valid => false }));
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let account =
+        match setup::complete(&state.db, &token, &email, &form.display_name, &password).await {
+            Ok(account) => account,
+            Err(CoreError::Invalid { field, message }) => {
+                return Ok(again(format!("{field}: {message}")));
+            }
+            Err(CoreError::Conflict(_)) => {
+                return Ok(page.render_status(
+                    &state,
+                    StatusCode::GONE,
+                    "setup.html",
+                    context! { valid => false },
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        };
     let cookie = start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
     let mut response = Redirect::to(&page.link("/admin")).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);

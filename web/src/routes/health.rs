@@ -23,7 +23,11 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
     let database = state.db.ping().await.is_ok();
     let labels = state.labels.current().len();
     let ready = database && labels > 0;
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         Json(json!({

@@ -53,14 +53,20 @@ async fn privacy_version(
     render_statement(&state, &page, version)
 }
 
-fn render_statement(state: &AppState, page: &PageCtx, version: StatementVersion) -> AppResult<Response> {
+fn render_statement(
+    state: &AppState,
+    page: &PageCtx,
+    version: StatementVersion,
+) -> AppResult<Response> {
     let label = &page.label.label;
     let statement = label.statement(version).ok_or(AppError::NotFound)?;
     let versions: Vec<_> = label
         .statements
         .iter()
         .rev()
-        .map(|s| context! { version => s.version.to_string(), published => s.published.to_string() })
+        .map(
+            |s| context! { version => s.version.to_string(), published => s.published.to_string() },
+        )
         .collect();
     Ok(page.render(
         state,
