@@ -271,9 +271,14 @@ async fn termination_signal() {
 /// Label resolution wraps the router as a service (not `Router::layer`) because it rewrites
 /// `/l/{slug}/…` paths, which must happen before routing.
 pub fn router_service(state: AppState) -> axum::Router {
+    http_stack(state, crate::routes::router())
+}
+
+/// The layers of [`router_service`] around any set of routes.
+fn http_stack(state: AppState, routes: axum::Router<AppState>) -> axum::Router {
     let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
     let body_limit = state.config.http.body_limit_bytes;
-    let router = crate::routes::router()
+    let router = routes
         .layer(CatchPanicLayer::new())
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(state.clone());
@@ -309,4 +314,76 @@ pub fn router_service(state: AppState) -> axum::Router {
             .layer(CompressionLayer::new())
             .layer(axum::middleware::from_fn(middleware::security_headers::add)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn panics() -> &'static str {
+        panic!("a bug in a handler")
+    }
+
+    /// The real stack around two misbehaving handlers.
+    async fn stack_with_bad_routes(timeout_secs: u64) -> (axum::Router, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_path_buf(),
+            labels_dir: Some(etalage_tenants::default_labels_dir()),
+            ..Config::default()
+        };
+        config.http.request_timeout_secs = timeout_secs;
+        let app = Application::build(config).await.unwrap();
+        let routes = axum::Router::new()
+            .route("/panics", get(panics))
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    "too late"
+                }),
+            )
+            .route("/fine", get(|| async { "fine" }));
+        (http_stack(app.state().clone(), routes), dir)
+    }
+
+    fn get_req(path: &str) -> Request<Body> {
+        Request::get(path)
+            .header("host", "werkweb.localhost")
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_for_that_request_only() {
+        let (stack, _dir) = stack_with_bad_routes(30).await;
+        let panicked = stack.clone().oneshot(get_req("/panics")).await.unwrap();
+        assert_eq!(panicked.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(panicked.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            body.contains("data-label=\"werkweb\""),
+            "the branded error page: {body}"
+        );
+        assert!(!body.contains("a bug in a handler"), "no internals leak");
+        let next = stack.oneshot(get_req("/fine")).await.unwrap();
+        assert_eq!(next.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_takes_too_long_is_a_503() {
+        let (stack, _dir) = stack_with_bad_routes(1).await;
+        let started = std::time::Instant::now();
+        let slow = stack.oneshot(get_req("/slow")).await.unwrap();
+        assert_eq!(slow.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
 }
