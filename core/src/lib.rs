@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod authz;
 pub mod domain;
 pub mod error;
 pub mod jobs;

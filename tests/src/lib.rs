@@ -107,6 +107,7 @@ pub struct TestApp {
     pub port: u16,
     pub setup_token: Option<String>,
     pub db: DatabaseConnection,
+    pub authz: etalage_core::authz::Authz,
     storage: Option<Storage>,
     shutdown: ShutdownHandle,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -139,12 +140,14 @@ pub async fn start(storage: Storage, adjust: impl FnOnce(&mut Config)) -> TestAp
     let port = app.port();
     let setup_token = app.setup_token().map(str::to_string);
     let db = app.state().db.clone();
+    let authz = app.state().authz.clone();
     let shutdown = app.shutdown_handle();
     let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         port,
         setup_token,
         db,
+        authz,
         storage: Some(storage),
         shutdown,
         server: Some(server),
@@ -180,7 +183,7 @@ impl TestApp {
 
     /// Creates a platform admin directly (the setup flow has its own test).
     pub async fn create_admin(&self) -> etalage_core::accounts::Account {
-        etalage_core::accounts::create_platform_admin(
+        let account = etalage_core::accounts::create_platform_admin(
             &self.db,
             &Email::parse(ADMIN_EMAIL).unwrap(),
             "Beheerder",
@@ -188,7 +191,11 @@ impl TestApp {
             Actor::System,
         )
         .await
-        .unwrap()
+        .unwrap();
+        // Written straight to the database, as `etalage admin create` does: make the running
+        // server see it now rather than at its next periodic reload.
+        self.authz.reload().await.unwrap();
+        account
     }
 
     /// Logs `client` in through the login form on `host`.

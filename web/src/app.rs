@@ -30,6 +30,9 @@ use crate::middleware;
 use crate::state::{AppState, Labels};
 use crate::templates::Templates;
 
+/// How often the authorisation policy is re-read from the database.
+const AUTHZ_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+
 /// Opens the configured database and brings its schema up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     if config.database_url.is_none() {
@@ -114,7 +117,11 @@ impl Application {
 
         let setup_token = setup::issue_token(&db).await?;
         let templates = Templates::load().map_err(anyhow::Error::msg)?;
+        let authz = etalage_core::authz::Authz::load(db.clone())
+            .await
+            .context("cannot load the authorisation policy")?;
         let state = AppState {
+            authz,
             csrf_key: Arc::new(csrf_key(&db).await?),
             throttle: LoginThrottle {
                 per_account: config.login.max_failures_per_account,
@@ -198,6 +205,21 @@ impl Application {
             workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
         }
 
+        // Role links written by another process (`etalage admin create`, another server node)
+        // reach this one within the interval; changes made here reload at once.
+        let reloader = {
+            let authz = state.authz.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(AUTHZ_RELOAD_INTERVAL);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    if let Err(err) = authz.reload().await {
+                        tracing::warn!(error = %err, "could not reload the authorisation policy");
+                    }
+                }
+            })
+        };
         let grace = Duration::from_secs(state.config.http.shutdown_grace_secs);
         let (drain_tx, mut drain_rx) = watch::channel(false);
         let service = router_service(state);
@@ -225,6 +247,7 @@ impl Application {
                 Ok(())
             }
         };
+        reloader.abort();
         let _ = workers_stop_tx.send(true);
         for worker in workers {
             let _ = worker.await;
@@ -279,6 +302,8 @@ fn http_stack(state: AppState, routes: axum::Router<AppState>) -> axum::Router {
     let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
     let body_limit = state.config.http.body_limit_bytes;
     let router = routes
+        // The permission layer of each route reads the state from here (see routes::guard).
+        .layer(axum::Extension(state.clone()))
         .layer(CatchPanicLayer::new())
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(state.clone());

@@ -2,6 +2,7 @@
 use std::sync::{Arc, RwLock};
 
 use etalage_core::accounts::LoginThrottle;
+use etalage_core::authz::Authz;
 use etalage_core::store::Db;
 use etalage_tenants::{Label, LabelOverrides, LabelRegistry, apply_overrides};
 
@@ -15,6 +16,7 @@ pub struct AppState {
     pub labels: Labels,
     pub templates: Templates,
     pub throttle: LoginThrottle,
+    pub authz: Authz,
     /// Key for CSRF tokens, shared by all server processes through the database.
     pub csrf_key: Arc<Vec<u8>>,
 }

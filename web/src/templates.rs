@@ -45,8 +45,12 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin_jobs.html"),
     ),
     (
-        "admin_accounts.html",
-        include_str!("../templates/admin_accounts.html"),
+        "admin_people.html",
+        include_str!("../templates/admin_people.html"),
+    ),
+    (
+        "admin_person.html",
+        include_str!("../templates/admin_person.html"),
     ),
 ];
 

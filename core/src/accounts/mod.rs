@@ -1,6 +1,7 @@
 //! Accounts of people who log in (staff, employers, candidates): e-mail, argon2id password hash,
 //! roles per domain. Sessions, login throttling, password reset and the first-admin setup live
 //! beside it.
+pub mod invite;
 pub mod password;
 pub mod reset;
 pub mod sessions;
@@ -29,6 +30,13 @@ pub struct Account {
     pub email: String,
     pub display_name: String,
     pub is_platform_admin: bool,
+}
+
+impl Account {
+    /// The casbin subject for this account.
+    pub fn subject(&self) -> String {
+        crate::authz::subject_of(self.id)
+    }
 }
 
 async fn to_account(conn: &impl ConnectionTrait, row: account::Model) -> CoreResult<Account> {

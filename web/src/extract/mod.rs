@@ -9,4 +9,4 @@ pub use client::ClientIp;
 pub use csrf::{CsrfToken, verify_token};
 pub use label::LabelCtx;
 pub use page::{PageCtx, lang_for};
-pub use session::{CurrentUser, PlatformAdmin};
+pub use session::CurrentUser;

@@ -61,6 +61,8 @@ pub struct PageCtx {
     pub user: CurrentUser,
     pub csrf: CsrfToken,
     pub path: String,
+    /// Whether to show the console link: the user may see this label's people.
+    pub can_admin: bool,
     set_cookies: Vec<HeaderValue>,
     pub headers: HeaderMap,
 }
@@ -82,7 +84,17 @@ impl FromRequestParts<AppState> for PageCtx {
             .chain(lang_cookie.iter())
             .cloned()
             .collect();
+        let can_admin = match &user.0 {
+            Some(account) => {
+                state
+                    .authz
+                    .check(&account.subject(), &label.label.slug, "roles", "read")
+                    .await?
+            }
+            None => false,
+        };
         Ok(PageCtx {
+            can_admin,
             path: parts.uri.path().to_string(),
             label,
             lang,
@@ -141,6 +153,7 @@ impl PageCtx {
                 email => u.email,
                 display_name => u.display_name,
                 is_platform_admin => u.is_platform_admin,
+                can_admin => self.can_admin,
             }),
             csrf => self.csrf.token,
             page => page,

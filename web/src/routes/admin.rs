@@ -1,29 +1,89 @@
-//! The platform admin console: labels (with their run-time settings), accounts, audit log, jobs.
-//! Every handler takes `PlatformAdmin`, so none runs without the check.
+//! The console: labels (with their run-time settings), people and roles, audit log, jobs.
+//! Each route declares its permission in `routes()`; handlers receive the `Granted` proof.
+use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Form, Router};
+use axum::routing::{get, post};
 use etalage_core::audit::{self, Actor};
-use etalage_core::{accounts, jobs, labels};
+use etalage_core::{jobs, labels};
 use etalage_tenants::{Label, LabelOverrides};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
-use crate::extract::{PageCtx, PlatformAdmin};
+use crate::extract::PageCtx;
+use crate::routes::guard::{Granted, Routes, Scope, perm};
 use crate::routes::request_id;
 use crate::routes::site::notice_text;
+
+pub mod people;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(label_list))
-        .route("/admin/labels/{slug}", get(label_detail).post(label_update))
-        .route("/admin/accounts", get(account_list))
-        .route("/admin/audit", get(audit_log))
-        .route("/admin/jobs", get(job_list))
+pub fn routes() -> Routes {
+    use Scope::{PathLabel, Platform, RequestLabel};
+    Routes::new()
+        .add(
+            Method::GET,
+            "/admin",
+            perm("label.settings", "read", RequestLabel),
+            get(label_list),
+        )
+        .add(
+            Method::GET,
+            "/admin/labels/{slug}",
+            perm("label.settings", "read", PathLabel),
+            get(label_detail),
+        )
+        .add(
+            Method::POST,
+            "/admin/labels/{slug}",
+            perm("label.settings", "update", PathLabel),
+            post(label_update),
+        )
+        .add(
+            Method::GET,
+            "/admin/people",
+            perm("roles", "read", RequestLabel),
+            get(people::list),
+        )
+        .add(
+            Method::POST,
+            "/admin/people",
+            perm("roles", "grant", RequestLabel),
+            post(people::invite),
+        )
+        .add(
+            Method::GET,
+            "/admin/people/{id}",
+            perm("roles", "read", RequestLabel),
+            get(people::detail),
+        )
+        .add(
+            Method::POST,
+            "/admin/people/{id}/grant",
+            perm("roles", "grant", RequestLabel),
+            post(people::grant),
+        )
+        .add(
+            Method::POST,
+            "/admin/people/{id}/revoke",
+            perm("roles", "grant", RequestLabel),
+            post(people::revoke),
+        )
+        .add(
+            Method::GET,
+            "/admin/audit",
+            perm("audit", "read", RequestLabel),
+            get(audit_log),
+        )
+        .add(
+            Method::GET,
+            "/admin/jobs",
+            perm("jobs", "read", Platform),
+            get(job_list),
+        )
 }
 
 fn label_row(label: &Label) -> Value {
@@ -43,22 +103,40 @@ fn label_row(label: &Label) -> Value {
     }
 }
 
+/// The labels the user may manage: all for platform admins, their own for operators.
+pub async fn manageable_labels(
+    state: &AppState,
+    granted: &Granted,
+) -> AppResult<Vec<std::sync::Arc<Label>>> {
+    let subject = granted.account()?.subject();
+    let mut out = Vec::new();
+    for label in state.labels.current().labels() {
+        if state
+            .authz
+            .check(&subject, &label.slug, "label.settings", "read")
+            .await?
+        {
+            out.push(label.clone());
+        }
+    }
+    Ok(out)
+}
+
 async fn label_list(
     State(state): State<AppState>,
-    _admin: PlatformAdmin,
+    granted: Granted,
     page: PageCtx,
-) -> Response {
-    let labels: Vec<Value> = state
-        .labels
-        .current()
-        .labels()
+) -> AppResult<Response> {
+    let labels: Vec<Value> = manageable_labels(&state, &granted)
+        .await?
+        .iter()
         .map(|l| label_row(l))
         .collect();
-    page.render(
+    Ok(page.render(
         &state,
         "admin_labels.html",
         context! { labels => labels, section => "labels" },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -68,7 +146,7 @@ struct NoticeQuery {
 
 async fn label_detail(
     State(state): State<AppState>,
-    _admin: PlatformAdmin,
+    _granted: Granted,
     page: PageCtx,
     Path(slug): Path<String>,
     Query(q): Query<NoticeQuery>,
@@ -142,7 +220,7 @@ struct LabelSettingsForm {
 
 async fn label_update(
     State(state): State<AppState>,
-    PlatformAdmin(admin): PlatformAdmin,
+    granted: Granted,
     page: PageCtx,
     Path(slug): Path<String>,
     Form(form): Form<LabelSettingsForm>,
@@ -174,25 +252,12 @@ async fn label_update(
         &state.db,
         &slug,
         &value,
-        Actor::Account(admin.id),
+        Actor::Account(granted.account()?.id),
         request_id(&page.headers),
     )
     .await?;
     state.labels.apply(&slug, &overrides);
     Ok(Redirect::to(&page.link(&format!("/admin/labels/{slug}?notice=saved"))).into_response())
-}
-
-async fn account_list(
-    State(state): State<AppState>,
-    _admin: PlatformAdmin,
-    page: PageCtx,
-) -> AppResult<Response> {
-    let accounts = accounts::list(&state.db).await?;
-    Ok(page.render(
-        &state,
-        "admin_accounts.html",
-        context! { section => "accounts", accounts => Value::from_serialize(&accounts) },
-    ))
 }
 
 #[derive(Deserialize)]
@@ -201,14 +266,39 @@ struct AuditQuery {
     before: Option<i64>,
 }
 
+/// Platform admins read every label's entries (or one, if asked); anyone else only those of
+/// the label they were granted in.
+pub async fn audit_scope(
+    state: &AppState,
+    granted: &Granted,
+    asked: Option<String>,
+) -> AppResult<Option<String>> {
+    let subject = granted.account()?.subject();
+    let platform_wide = state
+        .authz
+        .check(
+            &subject,
+            etalage_core::domain::PLATFORM_DOMAIN,
+            "audit",
+            "read",
+        )
+        .await?;
+    let asked = asked.filter(|l| !l.is_empty());
+    Ok(if platform_wide {
+        asked
+    } else {
+        Some(granted.domain.clone())
+    })
+}
+
 async fn audit_log(
     State(state): State<AppState>,
-    _admin: PlatformAdmin,
+    granted: Granted,
     page: PageCtx,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
     const PAGE: u64 = 50;
-    let label = q.label.filter(|l| !l.is_empty());
+    let label = audit_scope(&state, &granted, q.label).await?;
     let events = audit::recent(&state.db, label.as_deref(), q.before, PAGE).await?;
     let older = (events.len() as u64 == PAGE)
         .then(|| events.last().map(|e| e.id))
@@ -240,7 +330,7 @@ async fn audit_log(
 
 async fn job_list(
     State(state): State<AppState>,
-    _admin: PlatformAdmin,
+    _granted: Granted,
     page: PageCtx,
 ) -> AppResult<Response> {
     let counts = jobs::counts(&state.db).await?;

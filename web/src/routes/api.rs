@@ -1,12 +1,13 @@
 //! The JSON API under `/api/v1/`, described by the OpenAPI document at `/api/openapi.json`.
 //! Errors are `application/problem+json`. Authentication is the session cookie (`POST
 //! /api/v1/session`); unsafe methods need a JSON body, which no other site can send us.
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{delete, get, patch, post};
 use cookie::SameSite;
 use etalage_core::accounts::{self, Account, sessions};
 use etalage_core::audit::{self, Actor};
@@ -17,31 +18,101 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::cookies;
 use crate::error::{AppError, AppResult};
-use crate::extract::{ClientIp, CurrentUser, LabelCtx, PageCtx, PlatformAdmin};
+use crate::extract::{ClientIp, CurrentUser, LabelCtx, PageCtx};
+use crate::routes::admin::{audit_scope, manageable_labels};
 use crate::routes::auth::{reset_context, start_session};
+use crate::routes::guard::{Access, Granted, Routes, Scope, perm};
 use crate::routes::request_id;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/openapi.json", get(openapi))
-        .route("/api/v1/label", get(current_label))
-        .route(
+pub fn routes() -> Routes {
+    use Scope::{PathLabel, Platform, RequestLabel};
+    const SESSION: Access = Access::Public("logging in and out needs no login");
+    Routes::new()
+        .add(
+            Method::GET,
+            "/api/openapi.json",
+            Access::Public("the API description"),
+            get(openapi),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/label",
+            Access::Public("the label's public facts"),
+            get(current_label),
+        )
+        .add(
+            Method::POST,
             "/api/v1/session",
-            axum::routing::post(create_session).delete(delete_session),
+            SESSION,
+            post(create_session),
         )
-        .route("/api/v1/me", get(me))
-        .route(
+        .add(
+            Method::DELETE,
+            "/api/v1/session",
+            SESSION,
+            delete(delete_session),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/me",
+            Access::Public("one's own account; 401 without a session"),
+            get(me),
+        )
+        .add(
+            Method::POST,
             "/api/v1/password-resets",
-            axum::routing::post(request_password_reset),
+            SESSION,
+            post(request_password_reset),
         )
-        .route("/api/v1/admin/labels", get(admin_labels))
-        .route(
+        .add(
+            Method::GET,
+            "/api/v1/admin/labels",
+            perm("label.settings", "read", RequestLabel),
+            get(admin_labels),
+        )
+        .add(
+            Method::GET,
             "/api/v1/admin/labels/{slug}",
-            get(admin_label).patch(admin_update_label),
+            perm("label.settings", "read", PathLabel),
+            get(admin_label),
         )
-        .route("/api/v1/admin/audit", get(admin_audit))
-        .route("/api/v1/admin/jobs", get(admin_jobs))
+        .add(
+            Method::PATCH,
+            "/api/v1/admin/labels/{slug}",
+            perm("label.settings", "update", PathLabel),
+            patch(admin_update_label),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/admin/people",
+            perm("roles", "read", RequestLabel),
+            get(admin_people),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/admin/people/{id}/roles",
+            perm("roles", "grant", RequestLabel),
+            post(admin_grant),
+        )
+        .add(
+            Method::DELETE,
+            "/api/v1/admin/people/{id}/roles/{role}",
+            perm("roles", "grant", RequestLabel),
+            delete(admin_revoke),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/admin/audit",
+            perm("audit", "read", RequestLabel),
+            get(admin_audit),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/admin/jobs",
+            perm("jobs", "read", Platform),
+            get(admin_jobs),
+        )
 }
 
 #[derive(OpenApi)]
@@ -266,18 +337,17 @@ async fn request_password_reset(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// Every label (platform admins).
+/// The labels the caller may manage (all for platform admins, their own for operators).
 #[utoipa::path(get, path = "/api/v1/admin/labels", tag = "admin",
     responses((status = 200, body = Vec<LabelDto>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn admin_labels(State(state): State<AppState>, _admin: PlatformAdmin) -> Json<Vec<LabelDto>> {
-    Json(
-        state
-            .labels
-            .current()
-            .labels()
-            .map(|l| LabelDto::from(l.as_ref()))
-            .collect(),
-    )
+async fn admin_labels(
+    State(state): State<AppState>,
+    granted: Granted,
+) -> AppResult<Json<Vec<LabelDto>>> {
+    let labels = manageable_labels(&state, &granted).await?;
+    Ok(Json(
+        labels.iter().map(|l| LabelDto::from(l.as_ref())).collect(),
+    ))
 }
 
 /// One label (platform admins).
@@ -286,7 +356,7 @@ async fn admin_labels(State(state): State<AppState>, _admin: PlatformAdmin) -> J
     responses((status = 200, body = LabelDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn admin_label(
     State(state): State<AppState>,
-    _admin: PlatformAdmin,
+    _granted: Granted,
     Path(slug): Path<String>,
 ) -> AppResult<Json<LabelDto>> {
     let label = state
@@ -316,7 +386,7 @@ pub struct LabelSettingsPatch {
     responses((status = 200, body = LabelDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn admin_update_label(
     State(state): State<AppState>,
-    PlatformAdmin(admin): PlatformAdmin,
+    granted: Granted,
     headers: HeaderMap,
     Path(slug): Path<String>,
     ApiJson(patch): ApiJson<LabelSettingsPatch>,
@@ -343,7 +413,7 @@ async fn admin_update_label(
         &state.db,
         &slug,
         &value,
-        Actor::Account(admin.id),
+        Actor::Account(granted.account()?.id),
         request_id(&headers),
     )
     .await?;
@@ -377,17 +447,18 @@ pub struct AuditParams {
     limit: Option<u64>,
 }
 
-/// The audit log, newest first (platform admins).
+/// The audit log, newest first: every label's for platform admins, one's own label's otherwise.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(AuditParams),
     responses((status = 200, body = Vec<AuditEventDto>)))]
 async fn admin_audit(
     State(state): State<AppState>,
-    _admin: PlatformAdmin,
+    granted: Granted,
     Query(params): Query<AuditParams>,
 ) -> AppResult<Json<Vec<AuditEventDto>>> {
+    let label = audit_scope(&state, &granted, params.label).await?;
     let events = audit::recent(
         &state.db,
-        params.label.as_deref(),
+        label.as_deref(),
         params.before,
         params.limit.unwrap_or(50),
     )
@@ -436,10 +507,7 @@ pub struct JobsDto {
 
 /// The job queue: counts and the latest jobs, without payloads (platform admins).
 #[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", responses((status = 200, body = JobsDto)))]
-async fn admin_jobs(
-    State(state): State<AppState>,
-    _admin: PlatformAdmin,
-) -> AppResult<Json<JobsDto>> {
+async fn admin_jobs(State(state): State<AppState>, _granted: Granted) -> AppResult<Json<JobsDto>> {
     let c = jobs::counts(&state.db).await?;
     let recent = jobs::recent(&state.db, None, 50).await?;
     Ok(Json(JobsDto {
@@ -463,4 +531,102 @@ async fn admin_jobs(
             })
             .collect(),
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleDto {
+    /// A label slug, or `platform`.
+    domain: String,
+    role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonDto {
+    id: i64,
+    email: String,
+    display_name: String,
+    roles: Vec<RoleDto>,
+}
+
+/// People with roles in this label (everyone, for platform admins).
+#[utoipa::path(get, path = "/api/v1/admin/people", tag = "roles", responses((status = 200, body = Vec<PersonDto>)))]
+async fn admin_people(
+    State(state): State<AppState>,
+    granted: Granted,
+) -> AppResult<Json<Vec<PersonDto>>> {
+    let people = crate::routes::admin::people::visible_people(&state, &granted).await?;
+    Ok(Json(
+        people
+            .into_iter()
+            .map(|(a, roles)| PersonDto {
+                id: a.id,
+                email: a.email,
+                display_name: a.display_name,
+                roles: roles
+                    .into_iter()
+                    .map(|(domain, role)| RoleDto { domain, role })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GrantRequest {
+    #[schema(example = "recruiter")]
+    role: String,
+}
+
+/// Grant a role in this label (`platform-admin`: platform-wide). Refused above one's own role.
+#[utoipa::path(post, path = "/api/v1/admin/people/{id}/roles", tag = "roles", request_body = GrantRequest,
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn admin_grant(
+    State(state): State<AppState>,
+    granted: Granted,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<GrantRequest>,
+) -> AppResult<StatusCode> {
+    let role = etalage_core::authz::Role::parse(&body.role)?;
+    accounts::find_by_id(&state.db, id)
+        .await?
+        .ok_or(etalage_core::CoreError::NotFound("person"))?;
+    let domain = crate::routes::admin::people::domain_for(role, &granted.domain);
+    state
+        .authz
+        .grant(
+            granted.account()?.id,
+            id,
+            &domain,
+            role,
+            request_id(&headers),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke a role in this label; effective on the next request.
+#[utoipa::path(delete, path = "/api/v1/admin/people/{id}/roles/{role}", tag = "roles",
+    params(("id" = i64, Path), ("role" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn admin_revoke(
+    State(state): State<AppState>,
+    granted: Granted,
+    headers: HeaderMap,
+    Path((id, role)): Path<(i64, String)>,
+) -> AppResult<StatusCode> {
+    let role = etalage_core::authz::Role::parse(&role)?;
+    let domain = crate::routes::admin::people::domain_for(role, &granted.domain);
+    state
+        .authz
+        .revoke(
+            granted.account()?.id,
+            id,
+            &domain,
+            role,
+            request_id(&headers),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,18 +1,29 @@
 //! Static assets, compiled in; the per-label theme.
-use axum::Router;
+use axum::http::Method;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::routes::guard::{Access, Routes};
+
 use crate::extract::LabelCtx;
-use crate::state::AppState;
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/static/app.css", get(app_css))
-        .route("/theme.css", get(theme_css))
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(
+            Method::GET,
+            "/static/app.css",
+            Access::Public("stylesheet"),
+            get(app_css),
+        )
+        .add(
+            Method::GET,
+            "/theme.css",
+            Access::Public("the label's colours"),
+            get(theme_css),
+        )
 }
 
 fn css(body: String, max_age: &'static str) -> Response {

@@ -1,10 +1,13 @@
 //! Logging in and out, password reset, and the first-admin setup. Core does the work; these
 //! handlers parse forms, set cookies and choose the page.
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Form, Router};
+use axum::routing::{get, post};
+
+use crate::routes::guard::{Access, Routes};
+use axum::Form;
 use cookie::SameSite;
 use etalage_core::CoreError;
 use etalage_core::accounts::{self, Account, reset, sessions, setup};
@@ -20,16 +23,28 @@ use crate::routes::site::notice_text;
 use crate::routes::{request_id, safe_next};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_form).post(login))
-        .route("/logout", axum::routing::post(logout))
-        .route("/password-reset", get(reset_form).post(reset_request))
-        .route(
+pub fn routes() -> Routes {
+    const AUTH: Access = Access::Public("logging in needs no login");
+    Routes::new()
+        .add(Method::GET, "/login", AUTH, get(login_form))
+        .add(Method::POST, "/login", AUTH, post(login))
+        .add(Method::POST, "/logout", AUTH, post(logout))
+        .add(Method::GET, "/password-reset", AUTH, get(reset_form))
+        .add(Method::POST, "/password-reset", AUTH, post(reset_request))
+        .add(
+            Method::GET,
             "/password-reset/{token}",
-            get(reset_choose_form).post(reset_choose),
+            AUTH,
+            get(reset_choose_form),
         )
-        .route("/setup/{token}", get(setup_form).post(setup_submit))
+        .add(
+            Method::POST,
+            "/password-reset/{token}",
+            AUTH,
+            post(reset_choose),
+        )
+        .add(Method::GET, "/setup/{token}", AUTH, get(setup_form))
+        .add(Method::POST, "/setup/{token}", AUTH, post(setup_submit))
 }
 
 #[derive(Deserialize)]
@@ -324,6 +339,8 @@ async fn setup_submit(
             }
             Err(other) => return Err(other.into()),
         };
+    // The new admin's role link was written outside `Authz`; load it before they use it.
+    state.authz.reload().await?;
     let cookie = start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
     let mut response = Redirect::to(&page.link("/admin")).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);

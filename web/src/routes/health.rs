@@ -1,16 +1,29 @@
 //! Liveness and readiness for load balancers and orchestrators.
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::{Json, Router};
+
+use crate::routes::guard::{Access, Routes};
+use axum::Json;
 use serde_json::json;
 
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(
+            Method::GET,
+            "/healthz",
+            Access::Public("liveness probe"),
+            get(healthz),
+        )
+        .add(
+            Method::GET,
+            "/readyz",
+            Access::Public("readiness probe"),
+            get(readyz),
+        )
 }
 
 /// The process answers.

@@ -3,6 +3,7 @@ mod admin;
 pub mod api;
 mod assets;
 mod auth;
+pub mod guard;
 mod health;
 mod site;
 
@@ -12,15 +13,25 @@ use axum::http::HeaderMap;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// Every route with the access it needs.
+pub fn table() -> guard::Routes {
+    guard::Routes::new()
+        .merge(health::routes())
+        .merge(assets::routes())
+        .merge(site::routes())
+        .merge(auth::routes())
+        .merge(admin::routes())
+        .merge(api::routes())
+}
+
+/// The routes' specifications, for tests and documentation.
+pub fn specs() -> Vec<guard::RouteSpec> {
+    table().into_parts().1
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(health::router())
-        .merge(assets::router())
-        .merge(site::router())
-        .merge(auth::router())
-        .merge(admin::router())
-        .merge(api::router())
-        .fallback(|| async { AppError::NotFound })
+    let (router, _) = table().into_parts();
+    router.fallback(|| async { AppError::NotFound })
 }
 
 /// The request id set by the outer layer, to tie audit entries to the request log.

@@ -1,8 +1,10 @@
 //! The label's public pages: home and the privacy statement (PRV-4: every version stays readable).
-use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::response::Response;
 use axum::routing::get;
+
+use crate::routes::guard::{Access, Routes};
 use etalage_core::domain::StatementVersion;
 use minijinja::context;
 use serde::Deserialize;
@@ -12,11 +14,17 @@ use crate::extract::PageCtx;
 use crate::markdown;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/privacy", get(privacy_current))
-        .route("/privacy/{version}", get(privacy_version))
+pub fn routes() -> Routes {
+    const PUBLISHED: Access = Access::Public("the label's public pages");
+    Routes::new()
+        .add(Method::GET, "/", PUBLISHED, get(home))
+        .add(Method::GET, "/privacy", PUBLISHED, get(privacy_current))
+        .add(
+            Method::GET,
+            "/privacy/{version}",
+            PUBLISHED,
+            get(privacy_version),
+        )
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@ pub mod account_role;
 pub mod audit_event;
 pub mod candidate;
 pub mod candidate_label;
+pub mod casbin_rule;
 pub mod job;
 pub mod label;
 pub mod login_attempt;

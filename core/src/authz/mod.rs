@@ -1,0 +1,382 @@
+//! Authorisation: casbin RBAC with domains (a label's slug, or `platform`), behind a small API.
+//!
+//! - `check` answers whether a subject may do an action on a resource in a domain, through a
+//!   decision cache sized for the traffic and cleared on every policy change, so a revoked role
+//!   is denied on the very next request.
+//! - `grant` and `revoke` are the only ways to change who holds a role; they refuse escalation
+//!   (nobody grants a role above their own, an operator only in their own label, only platform
+//!   admins grant platform roles), write the change with its audit entry in one transaction and
+//!   reload the policy.
+mod adapter;
+
+use std::sync::Arc;
+
+use casbin::{CachedApi, CachedEnforcer, CoreApi, DefaultCache, DefaultModel, MgmtApi, RbacApi};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+use tokio::sync::RwLock;
+
+pub use adapter::DbAdapter;
+
+use crate::audit::{self, Actor, AuditEntry};
+use crate::domain::PLATFORM_DOMAIN;
+use crate::store::entities::{account_role, casbin_rule};
+use crate::{CoreError, CoreResult, time};
+
+pub const MODEL: &str = include_str!("model.conf");
+pub const DEFAULT_POLICY: &str = include_str!("policy.csv");
+
+/// The subject of requests without a session.
+pub const ANONYMOUS: &str = "anonymous";
+
+/// How many decisions the cache keeps: the working set of (subject, label, resource, action).
+/// casbin's default of 200 would thrash at a few dozen active users.
+const DECISION_CACHE_ENTRIES: usize = 200_000;
+
+pub fn subject_of(account_id: i64) -> String {
+    format!("account:{account_id}")
+}
+
+/// The roles, highest first. A role's rank bounds what its holder may grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    PlatformAdmin,
+    LabelOperator,
+    Recruiter,
+    Coach,
+    Employer,
+    Candidate,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::PlatformAdmin,
+        Role::LabelOperator,
+        Role::Recruiter,
+        Role::Coach,
+        Role::Employer,
+        Role::Candidate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "platform-admin",
+            Role::LabelOperator => "label-operator",
+            Role::Recruiter => "recruiter",
+            Role::Coach => "coach",
+            Role::Employer => "employer",
+            Role::Candidate => "candidate",
+        }
+    }
+
+    pub fn parse(raw: &str) -> CoreResult<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .ok_or_else(|| CoreError::invalid("role", format!("{raw:?} is not a role")))
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Role::PlatformAdmin => 100,
+            Role::LabelOperator => 50,
+            Role::Recruiter | Role::Coach => 30,
+            Role::Employer | Role::Candidate => 10,
+        }
+    }
+}
+
+/// A `p` rule of the default policy.
+pub fn default_rules() -> Vec<(String, String, String)> {
+    DEFAULT_POLICY
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("p,"))
+        .filter_map(|l| {
+            let parts: Vec<&str> = l.split(',').map(str::trim).collect();
+            match parts.as_slice() {
+                ["p", role, resource, action] => {
+                    Some((role.to_string(), resource.to_string(), action.to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn casbin_err(e: casbin::Error) -> CoreError {
+    CoreError::Internal(format!("authorisation: {e}"))
+}
+
+/// A role someone holds somewhere.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RoleGrant {
+    pub account_id: i64,
+    pub domain: String,
+    pub role: String,
+}
+
+#[derive(Clone)]
+pub struct Authz {
+    db: DatabaseConnection,
+    enforcer: Arc<RwLock<CachedEnforcer>>,
+}
+
+/// Builds an enforcer from any adapter (the database in the server, memory in benchmarks).
+pub async fn enforcer_with<A: casbin::Adapter + 'static>(adapter: A) -> CoreResult<CachedEnforcer> {
+    let model = DefaultModel::from_str(MODEL).await.map_err(casbin_err)?;
+    let mut enforcer = CachedEnforcer::new(model, adapter)
+        .await
+        .map_err(casbin_err)?;
+    enforcer.set_cache(Box::new(DefaultCache::new(DECISION_CACHE_ENTRIES)));
+    Ok(enforcer)
+}
+
+impl Authz {
+    /// Loads the live policy, writing the default policy first if the database has none.
+    pub async fn load(db: DatabaseConnection) -> CoreResult<Self> {
+        if casbin_rule::Entity::find().count(&db).await? == 0 {
+            let rows = default_rules().into_iter().map(|(role, resource, action)| {
+                casbin_rule::ActiveModel {
+                    ptype: Set("p".into()),
+                    v0: Set(role),
+                    v1: Set(resource),
+                    v2: Set(action),
+                    ..Default::default()
+                }
+            });
+            // Another process may seed at the same moment; the unique index keeps one copy.
+            if let Err(err) = casbin_rule::Entity::insert_many(rows).exec(&db).await
+                && !crate::error::is_unique_violation(&err)
+            {
+                return Err(err.into());
+            }
+        }
+        let enforcer = enforcer_with(DbAdapter::new(db.clone())).await?;
+        Ok(Authz {
+            db,
+            enforcer: Arc::new(RwLock::new(enforcer)),
+        })
+    }
+
+    /// May `subject` (`account:N` or `anonymous`) do `action` on `resource` in `domain`?
+    pub async fn check(
+        &self,
+        subject: &str,
+        domain: &str,
+        resource: &str,
+        action: &str,
+    ) -> CoreResult<bool> {
+        let enforcer = self.enforcer.read().await;
+        enforcer
+            .enforce((subject, domain, resource, action))
+            .map_err(casbin_err)
+    }
+
+    /// Re-reads the policy and forgets every cached decision.
+    pub async fn reload(&self) -> CoreResult<()> {
+        let mut enforcer = self.enforcer.write().await;
+        enforcer.load_policy().await.map_err(casbin_err)?;
+        enforcer.get_mut_cache().clear();
+        Ok(())
+    }
+
+    /// The (resource, action) pairs `subject` holds in `domain`, through any role.
+    pub async fn effective_permissions(
+        &self,
+        subject: &str,
+        domain: &str,
+    ) -> Vec<(String, String)> {
+        let enforcer = self.enforcer.read().await;
+        let mut out: Vec<(String, String)> = Vec::new();
+        for d in [domain, PLATFORM_DOMAIN] {
+            for rule in enforcer.get_implicit_permissions_for_user(subject, Some(d)) {
+                if let [_, resource, action] = rule.as_slice() {
+                    let pair = (resource.clone(), action.clone());
+                    if !out.contains(&pair) {
+                        out.push(pair);
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The `p` rules in force.
+    pub async fn rules(&self) -> Vec<Vec<String>> {
+        self.enforcer.read().await.get_policy()
+    }
+
+    /// Every role link, optionally only in one domain.
+    pub async fn grants(&self, domain: Option<&str>) -> CoreResult<Vec<RoleGrant>> {
+        let mut query = account_role::Entity::find().order_by_asc(account_role::Column::AccountId);
+        if let Some(domain) = domain {
+            query = query.filter(account_role::Column::Domain.eq(domain));
+        }
+        Ok(query
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| RoleGrant {
+                account_id: r.account_id,
+                domain: r.domain,
+                role: r.role,
+            })
+            .collect())
+    }
+
+    pub async fn roles_of(&self, account_id: i64) -> CoreResult<Vec<RoleGrant>> {
+        Ok(self
+            .grants(None)
+            .await?
+            .into_iter()
+            .filter(|g| g.account_id == account_id)
+            .collect())
+    }
+
+    /// The highest rank `actor` holds in `domain` (platform roles count everywhere).
+    async fn rank_in(&self, actor: i64, domain: &str) -> CoreResult<u8> {
+        Ok(self
+            .roles_of(actor)
+            .await?
+            .iter()
+            .filter(|g| g.domain == domain || g.domain == PLATFORM_DOMAIN)
+            .filter_map(|g| Role::parse(&g.role).ok())
+            .map(Role::rank)
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Refuses what `actor` may not grant or revoke: a platform role without being platform
+    /// admin, anything outside a label where they hold `roles/grant`, or a role not below
+    /// their own.
+    pub async fn may_assign(&self, actor: i64, domain: &str, role: Role) -> CoreResult<()> {
+        let actor_subject = subject_of(actor);
+        if domain == PLATFORM_DOMAIN || role == Role::PlatformAdmin {
+            let admin = self
+                .check(&actor_subject, PLATFORM_DOMAIN, "roles", "grant")
+                .await?
+                && self.rank_in(actor, PLATFORM_DOMAIN).await? >= Role::PlatformAdmin.rank();
+            if !admin || domain != PLATFORM_DOMAIN || role != Role::PlatformAdmin {
+                return Err(if admin {
+                    CoreError::invalid("role", "platform-admin is held in the platform domain only")
+                } else {
+                    CoreError::Forbidden
+                });
+            }
+            return Ok(());
+        }
+        if !self.check(&actor_subject, domain, "roles", "grant").await? {
+            return Err(CoreError::Forbidden);
+        }
+        let own = self.rank_in(actor, domain).await?;
+        if own < Role::PlatformAdmin.rank() && role.rank() >= own {
+            return Err(CoreError::Forbidden);
+        }
+        Ok(())
+    }
+
+    /// Gives `account_id` the `role` in `domain`, as `actor`.
+    pub async fn grant(
+        &self,
+        actor: i64,
+        account_id: i64,
+        domain: &str,
+        role: Role,
+        request_id: Option<String>,
+    ) -> CoreResult<()> {
+        self.may_assign(actor, domain, role).await?;
+        let txn = self.db.begin().await?;
+        grant_in(&txn, actor, account_id, domain, role, request_id).await?;
+        txn.commit().await?;
+        self.reload().await
+    }
+
+    /// Takes `role` in `domain` away from `account_id`, as `actor`.
+    pub async fn revoke(
+        &self,
+        actor: i64,
+        account_id: i64,
+        domain: &str,
+        role: Role,
+        request_id: Option<String>,
+    ) -> CoreResult<()> {
+        self.may_assign(actor, domain, role).await?;
+        if actor == account_id && role == Role::PlatformAdmin {
+            return Err(CoreError::Conflict(
+                "a platform admin cannot revoke their own platform-admin role".into(),
+            ));
+        }
+        let txn = self.db.begin().await?;
+        let removed = account_role::Entity::delete_many()
+            .filter(account_role::Column::AccountId.eq(account_id))
+            .filter(account_role::Column::Domain.eq(domain))
+            .filter(account_role::Column::Role.eq(role.as_str()))
+            .exec(&txn)
+            .await?;
+        if removed.rows_affected == 0 {
+            return Err(CoreError::NotFound("role grant"));
+        }
+        let mut entry = AuditEntry::new(
+            Actor::Account(actor),
+            "role.revoke",
+            format!("account:{account_id}"),
+        )
+        .details(serde_json::json!({ "role": role.as_str(), "domain": domain }))
+        .request_id(request_id);
+        if domain != PLATFORM_DOMAIN {
+            entry = entry.label(domain.to_string());
+        }
+        audit::record(&txn, entry).await?;
+        txn.commit().await?;
+        self.reload().await
+    }
+}
+
+/// Writes a role link and its audit entry on the caller's transaction, without any check: the
+/// caller has run [`Authz::may_assign`] and reloads the policy after committing.
+pub async fn grant_in(
+    conn: &impl sea_orm::ConnectionTrait,
+    actor: i64,
+    account_id: i64,
+    domain: &str,
+    role: Role,
+    request_id: Option<String>,
+) -> CoreResult<()> {
+    let exists = account_role::Entity::find()
+        .filter(account_role::Column::AccountId.eq(account_id))
+        .filter(account_role::Column::Domain.eq(domain))
+        .filter(account_role::Column::Role.eq(role.as_str()))
+        .count(conn)
+        .await?
+        > 0;
+    if exists {
+        return Ok(());
+    }
+    account_role::ActiveModel {
+        account_id: Set(account_id),
+        domain: Set(domain.to_string()),
+        role: Set(role.as_str().to_string()),
+        granted_by: Set(Some(actor)),
+        granted_at: Set(time::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let mut entry = AuditEntry::new(
+        Actor::Account(actor),
+        "role.grant",
+        format!("account:{account_id}"),
+    )
+    .details(serde_json::json!({ "role": role.as_str(), "domain": domain }))
+    .request_id(request_id);
+    if domain != PLATFORM_DOMAIN {
+        entry = entry.label(domain.to_string());
+    }
+    audit::record(conn, entry).await
+}
