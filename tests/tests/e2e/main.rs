@@ -7,3 +7,4 @@ mod auth;
 mod browser;
 mod jobs;
 mod labels;
+mod roles;

@@ -64,3 +64,71 @@ mod tests {
         assert_eq!(safe_next(None, f()), "/");
     }
 }
+
+#[cfg(test)]
+mod access_tests {
+    use super::guard::{Access, Scope};
+
+    /// Paths that carry no personal or label-private data, and why they may be open.
+    fn is_public_path(path: &str) -> bool {
+        matches!(
+            path,
+            "/healthz"
+                | "/readyz"
+                | "/static/app.css"
+                | "/theme.css"
+                | "/"
+                | "/privacy"
+                | "/privacy/{version}"
+                | "/login"
+                | "/logout"
+                | "/password-reset"
+                | "/password-reset/{token}"
+                | "/setup/{token}"
+                | "/api/openapi.json"
+                | "/api/v1/label"
+                | "/api/v1/session"
+                | "/api/v1/me"
+                | "/api/v1/password-resets"
+        )
+    }
+
+    #[test]
+    fn every_data_route_is_registered_with_a_permission() {
+        let specs = super::specs();
+        assert!(specs.len() > 20, "the table holds the routes");
+        for spec in &specs {
+            match spec.access {
+                Access::Public(reason) => {
+                    assert!(
+                        is_public_path(spec.path),
+                        "{} {} is open ({reason}) but is not on the list of public paths",
+                        spec.method,
+                        spec.path
+                    );
+                }
+                Access::Requires(permission) => {
+                    if permission.scope == Scope::PathLabel {
+                        assert!(
+                            spec.path.contains("{slug}"),
+                            "{} {} checks the path's label but has no {{slug}}",
+                            spec.method,
+                            spec.path
+                        );
+                    }
+                }
+            }
+        }
+        for spec in specs
+            .iter()
+            .filter(|s| s.path.starts_with("/admin") || s.path.starts_with("/api/v1/admin"))
+        {
+            assert!(
+                matches!(spec.access, Access::Requires(_)),
+                "{} {} is a console route without a permission",
+                spec.method,
+                spec.path
+            );
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! TEN-2 and PRV-6: who may do what, in which label. The isolation matrix is generated from the
+//! route table; the expected answer comes from the default policy file read here on its own,
+//! not from casbin, so the test checks the enforcement rather than repeating it.
+use std::collections::HashSet;
+
+use etalage::routes::guard::{Access, Scope};
+use etalage_core::authz::Role;
+use etalage_core::domain::{Email, PLATFORM_DOMAIN, Password};
+use etalage_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, csrf_token, storage_test};
+use reqwest::{Method, StatusCode};
+
+const HOST: &str = "werkweb.localhost";
+const OWN: &str = "werkweb";
+const OTHER: &str = "65plus-werkt";
+const PASSWORD: &str = "een wachtwoord voor de test";
+
+/// (role, resource, action) from the shipped default policy.
+fn policy() -> HashSet<(String, String, String)> {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/src/authz/policy.csv"
+    ))
+    .unwrap()
+    .lines()
+    .filter(|l| l.starts_with("p,"))
+    .map(|l| {
+        let f: Vec<&str> = l.split(',').map(str::trim).collect();
+        (f[1].to_string(), f[2].to_string(), f[3].to_string())
+    })
+    .collect()
+}
+
+/// Creates an account holding `role` in `domain` (straight in the database) and logs it in.
+async fn person(app: &TestApp, name: &str, role: Role, domain: &str) -> (i64, reqwest::Client) {
+    let email = format!("{name}@werkweb.net");
+    let account = etalage_core::accounts::create(
+        &app.db,
+        &Email::parse(&email).unwrap(),
+        name,
+        Some(&Password::parse(PASSWORD).unwrap()),
+    )
+    .await
+    .unwrap();
+    etalage_core::accounts::grant_role(&app.db, account.id, domain, role.as_str(), None)
+        .await
+        .unwrap();
+    app.authz.reload().await.unwrap();
+    let client = app.client();
+    let login = client
+        .post(app.url(HOST, "/api/v1/session"))
+        .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK, "{name} logs in");
+    (account.id, client)
+}
+
+fn is_denied(status: StatusCode, location: Option<&str>) -> bool {
+    status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+        || (status == StatusCode::SEE_OTHER && location.is_some_and(|l| l.contains("/login?next=")))
+}
+
+storage_test!(
+    ten_2_isolation_matrix_over_every_guarded_route,
+    |app: TestApp| async move {
+        let policy = policy();
+        let mut people: Vec<(String, Option<reqwest::Client>)> = Vec::new();
+        let mut target_id = 0;
+        for role in Role::ALL {
+            let domain = if role == Role::PlatformAdmin {
+                PLATFORM_DOMAIN
+            } else {
+                OWN
+            };
+            let (id, client) = person(&app, role.as_str(), role, domain).await;
+            if role == Role::Recruiter {
+                target_id = id;
+            }
+            people.push((role.as_str().to_string(), Some(client)));
+        }
+        people.push(("anonymous".to_string(), None));
+        let anonymous = app.client();
+
+        let mut checked = 0;
+        for spec in etalage::routes::specs() {
+            let Access::Requires(permission) = spec.access else {
+                continue;
+            };
+            for label in [OWN, OTHER] {
+                // The other label is reached through its path prefix on our own host: the forged
+                // "path says B, host says A" case must resolve to B and be judged as B.
+                let (prefix, slug) = match permission.scope {
+                    Scope::RequestLabel if label == OTHER => (format!("/l/{OTHER}"), OWN),
+                    Scope::PathLabel => (String::new(), label),
+                    _ => (String::new(), OWN),
+                };
+                let path = spec
+                    .path
+                    .replace("{slug}", slug)
+                    .replace("{id}", &target_id.to_string())
+                    .replace("{role}", "employer");
+                let url = app.url(HOST, &format!("{prefix}{path}"));
+                for (role, client) in &people {
+                    let in_scope = role == "platform-admin"
+                        || (permission.scope != Scope::Platform && label == OWN);
+                    let expected = in_scope
+                        && policy.contains(&(
+                            role.clone(),
+                            permission.resource.into(),
+                            permission.action.into(),
+                        ));
+                    let client = client.as_ref().unwrap_or(&anonymous);
+                    let method = Method::from_bytes(spec.method.as_str().as_bytes()).unwrap();
+                    let request = if spec.path.starts_with("/api/") {
+                        let r = client.request(method.clone(), &url);
+                        if method == Method::GET {
+                            r
+                        } else {
+                            r.json(&serde_json::json!({}))
+                        }
+                    } else if method == Method::POST {
+                        let form = client
+                            .get(app.url(HOST, "/login"))
+                            .send()
+                            .await
+                            .unwrap()
+                            .text()
+                            .await
+                            .unwrap();
+                        client.post(&url).form(&[("csrf", csrf_token(&form))])
+                    } else {
+                        client.request(method.clone(), &url)
+                    };
+                    let response = request.send().await.unwrap();
+                    let status = response.status();
+                    let location = response
+                        .headers()
+                        .get("location")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let denied = is_denied(status, location.as_deref());
+                    assert_eq!(
+                        !denied,
+                        expected,
+                        "{role} {} {prefix}{path} (label {label}): got {status}, expected {}",
+                        spec.method,
+                        if expected { "allowed" } else { "denied" }
+                    );
+                    if denied && status == StatusCode::FORBIDDEN {
+                        let body = response.text().await.unwrap();
+                        if spec.path.starts_with("/api/") {
+                            assert!(body.contains("\"status\":403"), "problem+json: {body}");
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 200, "checked {checked} combinations");
+    }
+);
+
+storage_test!(prv_6_operators_cannot_escalate, |app: TestApp| async move {
+    let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+    let (target, _) = person(&app, "target", Role::Employer, OWN).await;
+    let grant = |client: reqwest::Client, url: String, role: &'static str| async move {
+        client
+            .post(url)
+            .json(&serde_json::json!({ "role": role }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let own = app.url(HOST, &format!("/api/v1/admin/people/{target}/roles"));
+    // Not platform admin, not their own rank, not another label.
+    assert_eq!(
+        grant(operator.clone(), own.clone(), "platform-admin").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        grant(operator.clone(), own.clone(), "label-operator").await,
+        StatusCode::FORBIDDEN
+    );
+    let other = app.url(
+        HOST,
+        &format!("/l/{OTHER}/api/v1/admin/people/{target}/roles"),
+    );
+    assert_eq!(
+        grant(operator.clone(), other, "recruiter").await,
+        StatusCode::FORBIDDEN
+    );
+    // Below their own rank, in their own label: allowed.
+    assert_eq!(
+        grant(operator.clone(), own.clone(), "recruiter").await,
+        StatusCode::NO_CONTENT
+    );
+
+    // Another label's settings, by path or by prefix, are out of reach.
+    let patch = operator
+        .patch(app.url(HOST, &format!("/api/v1/admin/labels/{OTHER}")))
+        .json(&serde_json::json!({ "name": "Overgenomen" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), StatusCode::FORBIDDEN);
+    let forged = operator
+        .patch(app.url(HOST, &format!("/l/{OTHER}/api/v1/admin/labels/{OTHER}")))
+        .json(&serde_json::json!({ "name": "Overgenomen" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let unknown = operator
+        .get(app.url(HOST, "/api/v1/admin/labels/no-such-label"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // The operator's label list holds their own label only; the audit log only their label.
+    let labels: serde_json::Value = operator
+        .get(app.url(HOST, "/api/v1/admin/labels"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let slugs: Vec<&str> = labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, vec![OWN]);
+    let audit: serde_json::Value = operator
+        .get(app.url(HOST, &format!("/api/v1/admin/audit?label={OTHER}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit.as_array().unwrap().iter().all(|e| e["label"] == OWN),
+        "{audit}"
+    );
+});
+
+storage_test!(
+    prv_6_a_revoked_role_is_denied_on_the_next_request,
+    |app: TestApp| async move {
+        let admin = app.create_admin().await;
+        let admin_client = app.client();
+        admin_client
+            .post(app.url(HOST, "/api/v1/session"))
+            .json(&serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        let (operator_id, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let people = app.url(HOST, "/api/v1/admin/people");
+        assert_eq!(
+            operator.get(&people).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+
+        let revoke = admin_client
+            .delete(app.url(
+                HOST,
+                &format!("/api/v1/admin/people/{operator_id}/roles/label-operator"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            operator.get(&people).send().await.unwrap().status(),
+            StatusCode::FORBIDDEN
+        );
+
+        // Audited, with who did it.
+        let audit: serde_json::Value = admin_client
+            .get(app.url(HOST, "/api/v1/admin/audit"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let entry = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "role.revoke")
+            .expect("audited");
+        assert_eq!(entry["actor_account_id"], admin.id);
+        assert_eq!(entry["details"]["role"], "label-operator");
+
+        // A platform admin cannot lock themselves out.
+        let own = admin_client
+            .delete(app.url(
+                HOST,
+                &format!("/api/v1/admin/people/{}/roles/platform-admin", admin.id),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.status(), StatusCode::CONFLICT);
+    }
+);
+
+storage_test!(
+    prv_6_a_disabled_account_loses_its_session,
+    |app: TestApp| async move {
+        let (id, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let people = app.url(HOST, "/api/v1/admin/people");
+        assert_eq!(
+            operator.get(&people).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let row = etalage_core::store::entities::account::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut row: etalage_core::store::entities::account::ActiveModel = row.into();
+        row.disabled_at = Set(Some(etalage_core::time::now()));
+        row.update(&app.db).await.unwrap();
+        assert_eq!(
+            operator.get(&people).send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+);
+
+storage_test!(
+    ten_2_operator_invites_a_recruiter_who_sees_only_their_label,
+    |app: TestApp| async move {
+        let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let form = operator
+            .get(app.url(HOST, "/admin/people"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), StatusCode::OK);
+        let html = form.text().await.unwrap();
+        assert!(
+            !html.contains("value=\"platform-admin\""),
+            "an operator is not offered platform-admin"
+        );
+        assert!(
+            !html.contains("value=\"label-operator\""),
+            "nor their own rank"
+        );
+        let invited = operator
+            .post(app.url(HOST, "/admin/people"))
+            .form(&[
+                ("csrf", csrf_token(&html).as_str()),
+                ("email", "nieuw@werkweb.net"),
+                ("display_name", "Nieuwe Recruiter"),
+                ("role", "recruiter"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(invited.status(), StatusCode::SEE_OTHER);
+
+        let mails = app.wait_for_mail(1).await;
+        let link = etalage_tests::link_in_mail(&mails[0], &app.url(HOST, "/password-reset/"))
+            .expect("an invitation link");
+        let recruiter = app.client();
+        let page = recruiter
+            .get(&link)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let chosen = recruiter
+            .post(&link)
+            .form(&[
+                ("csrf", csrf_token(&page).as_str()),
+                ("password", PASSWORD),
+                ("password_repeat", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(chosen.status(), StatusCode::SEE_OTHER);
+        let login = recruiter
+            .post(app.url(HOST, "/api/v1/session"))
+            .json(&serde_json::json!({ "email": "nieuw@werkweb.net", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), StatusCode::OK);
+        // A recruiter manages nothing: no console, in their label or another.
+        assert_eq!(
+            recruiter
+                .get(app.url(HOST, "/admin"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            recruiter
+                .get(app.url(HOST, &format!("/l/{OTHER}/admin")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        let people: serde_json::Value = operator
+            .get(app.url(HOST, "/api/v1/admin/people"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let invitee = people
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["email"] == "nieuw@werkweb.net")
+            .unwrap();
+        assert_eq!(invitee["roles"][0]["role"], "recruiter");
+        assert_eq!(invitee["roles"][0]["domain"], OWN);
+    }
+);
