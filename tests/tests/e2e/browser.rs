@@ -1,5 +1,5 @@
 //! In a real browser: the first admin sets up their account through the printed link, logs in
-//! and sees the label list.
+//! and sees the label list; an operator invites a recruiter who then sees only their label.
 use etalage_tests::browser::Browser;
 use etalage_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, spawn_app};
 
@@ -44,6 +44,97 @@ async fn bootstrap_admin_logs_in_and_sees_the_label_list() {
             browser.screenshot("label-list").await;
             panic!("{name} missing from the label list: {table}");
         }
+    }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_2_operator_invites_a_recruiter_who_sees_only_their_label() {
+    use etalage_core::domain::{Email, Password};
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await;
+    let host = "werkweb.localhost";
+    let operator_password = "wachtwoord van de operator";
+    let operator = etalage_core::accounts::create(
+        &app.db,
+        &Email::parse("operator@werkweb.net").unwrap(),
+        "Operator WerkWeb",
+        Some(&Password::parse(operator_password).unwrap()),
+    )
+    .await
+    .unwrap();
+    etalage_core::accounts::grant_role(&app.db, operator.id, "werkweb", "label-operator", None)
+        .await
+        .unwrap();
+    app.authz.reload().await.unwrap();
+
+    // The operator logs in and invites a recruiter.
+    browser.goto(&app.url(host, "/login")).await;
+    browser
+        .fill("input[name=email]", "operator@werkweb.net")
+        .await;
+    browser
+        .fill("input[name=password]", operator_password)
+        .await;
+    browser.click("#login-submit").await;
+    browser.wait_for("#nav-admin").await;
+    browser.goto(&app.url(host, "/admin/people")).await;
+    browser.wait_for("form#invite").await;
+    browser
+        .fill("form#invite input[name=display_name]", "Rita Recruiter")
+        .await;
+    browser
+        .fill("form#invite input[name=email]", "rita@werkweb.net")
+        .await;
+    browser.click("#invite-submit").await;
+    let roles = browser.wait_for("table#roles").await;
+    assert!(
+        roles.contains("recruiter") && roles.contains("werkweb"),
+        "{roles}"
+    );
+    browser.click("#logout").await;
+    browser.wait_for("#login-submit").await;
+
+    // The recruiter follows the mailed link, chooses a password and logs in.
+    let mails = app.wait_for_mail(1).await;
+    let link = etalage_tests::link_in_mail(&mails[0], &app.url(host, "/password-reset/")).unwrap();
+    browser.goto(&link).await;
+    browser
+        .fill("input[name=password]", "ritas eigen wachtwoord")
+        .await;
+    browser
+        .fill("input[name=password_repeat]", "ritas eigen wachtwoord")
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for("#login-submit").await;
+    browser.fill("input[name=email]", "rita@werkweb.net").await;
+    browser
+        .fill("input[name=password]", "ritas eigen wachtwoord")
+        .await;
+    browser.click("#login-submit").await;
+    browser.wait_for("#logout").await;
+
+    // She sees her label's site, and no console: not here, not in another label.
+    let brand = browser.text("a.brand").await;
+    assert_eq!(brand, "WerkWeb");
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("#nav-admin"))
+            .await
+            .is_err()
+    );
+    browser.goto(&app.url(host, "/admin")).await;
+    let refused = browser.wait_for("main h1").await;
+    browser
+        .goto(&app.url(host, "/l/65plus-werkt/admin/people"))
+        .await;
+    let refused_other = browser.wait_for("main h1").await;
+    if !(refused.contains("403") && refused_other.contains("403")) {
+        browser.screenshot("recruiter-console").await;
+        panic!("the recruiter reached a console: {refused} / {refused_other}");
     }
     browser.close().await;
 }
