@@ -4,6 +4,7 @@
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 
+use crate::authz::PlatformWide;
 use crate::store::entities::audit_event;
 use crate::{CoreResult, time};
 
@@ -88,17 +89,29 @@ pub struct AuditView {
     pub details: serde_json::Value,
 }
 
-/// The newest entries first, optionally only those of one label; `before` pages backwards by id.
+/// Whose entries a reader may see.
+#[derive(Clone, Debug)]
+pub enum AuditScope {
+    /// One label's entries.
+    Label(String),
+    /// Every entry, optionally narrowed to one label; needs platform-wide `audit/read`.
+    Everything(PlatformWide, Option<String>),
+}
+
+/// The newest entries first within `scope`; `before` pages backwards by id.
 pub async fn recent(
     conn: &impl ConnectionTrait,
-    label: Option<&str>,
+    scope: &AuditScope,
     before: Option<i64>,
     limit: u64,
 ) -> CoreResult<Vec<AuditView>> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let mut query = audit_event::Entity::find().order_by_desc(audit_event::Column::Id);
-    if let Some(label) = label {
-        query = query.filter(audit_event::Column::Label.eq(label));
+    match scope {
+        AuditScope::Label(label) | AuditScope::Everything(_, Some(label)) => {
+            query = query.filter(audit_event::Column::Label.eq(label.as_str()));
+        }
+        AuditScope::Everything(_, None) => {}
     }
     if let Some(before) = before {
         query = query.filter(audit_event::Column::Id.lt(before));

@@ -169,6 +169,12 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("admin_title", "Beheer", "Administration"),
     ("admin_labels", "Labels", "Labels"),
     ("admin_people", "Mensen en rollen", "People and roles"),
+    ("admin_roles", "Rechten per rol", "Permissions per role"),
+    (
+        "roles_intro",
+        "Wat elke rol mag, in elk label. Een wijziging geldt direct voor iedereen met die rol en wordt vastgelegd in het auditlog. De rol platform-admin heeft altijd alle rechten.",
+        "What each role may do, in every label. A change applies at once to everyone holding the role and is recorded in the audit log. The platform-admin role always holds every permission.",
+    ),
     ("people_invite", "Iemand uitnodigen", "Invite someone"),
     (
         "people_invite_intro",

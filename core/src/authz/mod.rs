@@ -120,6 +120,12 @@ pub struct RoleGrant {
     pub role: String,
 }
 
+/// Proof that a subject holds a permission platform-wide. Only [`Authz::platform_wide`] makes
+/// one; repository functions that read across labels take it, so a query over every label
+/// cannot be reached without the check (defence in depth behind the route guard).
+#[derive(Clone, Copy, Debug)]
+pub struct PlatformWide(());
+
 #[derive(Clone)]
 pub struct Authz {
     db: DatabaseConnection,
@@ -175,6 +181,19 @@ impl Authz {
         enforcer
             .enforce((subject, domain, resource, action))
             .map_err(casbin_err)
+    }
+
+    /// A [`PlatformWide`] proof when `subject` may do `action` on `resource` in every label.
+    pub async fn platform_wide(
+        &self,
+        subject: &str,
+        resource: &str,
+        action: &str,
+    ) -> CoreResult<Option<PlatformWide>> {
+        Ok(self
+            .check(subject, PLATFORM_DOMAIN, resource, action)
+            .await?
+            .then_some(PlatformWide(())))
     }
 
     /// Re-reads the policy and forgets every cached decision.
@@ -379,4 +398,124 @@ pub async fn grant_in(
         entry = entry.label(domain.to_string());
     }
     audit::record(conn, entry).await
+}
+
+/// The (resource, action) pairs the platform knows: those of the default policy. A role's policy
+/// can only be made of these, so a typo cannot create a permission nothing checks.
+pub fn catalogue() -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = default_rules()
+        .into_iter()
+        .map(|(_, r, a)| (r, a))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    pairs
+}
+
+impl Authz {
+    /// Replaces what `role` may do everywhere, as `actor` (a platform admin). Bounded: only
+    /// pairs from the catalogue, and the platform-admin role is not editable, so the platform
+    /// cannot lock itself out. Every added and removed permission is audited.
+    pub async fn set_role_policy(
+        &self,
+        actor: i64,
+        role: Role,
+        permissions: &[(String, String)],
+        request_id: Option<String>,
+    ) -> CoreResult<()> {
+        let actor_subject = subject_of(actor);
+        let is_admin = self
+            .check(&actor_subject, PLATFORM_DOMAIN, "roles", "grant")
+            .await?
+            && self.rank_in(actor, PLATFORM_DOMAIN).await? >= Role::PlatformAdmin.rank();
+        if !is_admin {
+            return Err(CoreError::Forbidden);
+        }
+        if role == Role::PlatformAdmin {
+            return Err(CoreError::invalid(
+                "role",
+                "the platform-admin role always holds every permission",
+            ));
+        }
+        let known = catalogue();
+        if let Some((r, a)) = permissions.iter().find(|p| !known.contains(p)) {
+            return Err(CoreError::invalid(
+                "permissions",
+                format!("{r}/{a} is not a known permission"),
+            ));
+        }
+        let txn = self.db.begin().await?;
+        let current: Vec<(String, String)> = casbin_rule::Entity::find()
+            .filter(casbin_rule::Column::Ptype.eq("p"))
+            .filter(casbin_rule::Column::V0.eq(role.as_str()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| (r.v1, r.v2))
+            .collect();
+        let added: Vec<&(String, String)> = permissions
+            .iter()
+            .filter(|p| !current.contains(p))
+            .collect();
+        let removed: Vec<&(String, String)> = current
+            .iter()
+            .filter(|p| !permissions.contains(p))
+            .collect();
+        for (resource, action) in &added {
+            casbin_rule::ActiveModel {
+                ptype: Set("p".into()),
+                v0: Set(role.as_str().into()),
+                v1: Set(resource.clone()),
+                v2: Set(action.clone()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        for (resource, action) in &removed {
+            casbin_rule::Entity::delete_many()
+                .filter(casbin_rule::Column::Ptype.eq("p"))
+                .filter(casbin_rule::Column::V0.eq(role.as_str()))
+                .filter(casbin_rule::Column::V1.eq(resource.as_str()))
+                .filter(casbin_rule::Column::V2.eq(action.as_str()))
+                .exec(&txn)
+                .await?;
+        }
+        if !added.is_empty() || !removed.is_empty() {
+            let fmt = |v: &[&(String, String)]| {
+                v.iter()
+                    .map(|(r, a)| format!("{r}/{a}"))
+                    .collect::<Vec<_>>()
+            };
+            audit::record(
+                &txn,
+                AuditEntry::new(
+                    Actor::Account(actor),
+                    "role.policy.update",
+                    format!("role:{}", role.as_str()),
+                )
+                .details(serde_json::json!({ "added": fmt(&added), "removed": fmt(&removed) }))
+                .request_id(request_id),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        self.reload().await
+    }
+
+    /// What each role may do now, as (resource, action) pairs.
+    pub async fn role_policy(&self, role: Role) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .rules()
+            .await
+            .into_iter()
+            .filter(|r| r.first().map(String::as_str) == Some(role.as_str()))
+            .filter_map(|r| match r.as_slice() {
+                [_, resource, action] => Some((resource.clone(), action.clone())),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
 }

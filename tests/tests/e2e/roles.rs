@@ -100,7 +100,7 @@ storage_test!(
                     .path
                     .replace("{slug}", slug)
                     .replace("{id}", &target_id.to_string())
-                    .replace("{role}", "employer");
+                    .replace("{role}", "candidate");
                 let url = app.url(HOST, &format!("{prefix}{path}"));
                 for (role, client) in &people {
                     let in_scope = role == "platform-admin"
@@ -435,5 +435,103 @@ storage_test!(
             .unwrap();
         assert_eq!(invitee["roles"][0]["role"], "recruiter");
         assert_eq!(invitee["roles"][0]["domain"], OWN);
+    }
+);
+
+storage_test!(
+    prv_6_platform_admin_changes_what_a_role_may_do,
+    |app: TestApp| async move {
+        app.create_admin().await;
+        let admin = app.client();
+        admin
+            .post(app.url(HOST, "/api/v1/session"))
+            .json(&serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        let (recruiter_id, _) = person(&app, "recruiter", Role::Recruiter, OWN).await;
+        let subject = etalage_core::authz::subject_of(recruiter_id);
+        assert!(
+            app.authz
+                .check(&subject, OWN, "vacancy", "write")
+                .await
+                .unwrap()
+        );
+
+        // The recruiter role loses vacancy/write everywhere, at once.
+        let policy: serde_json::Value = admin
+            .get(app.url(HOST, "/api/v1/admin/roles"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let current = policy
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["role"] == "recruiter")
+            .unwrap()["permissions"]
+            .clone();
+        let reduced: Vec<&serde_json::Value> = current
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| !(p["resource"] == "vacancy" && p["action"] == "write"))
+            .collect();
+        let put = admin
+            .put(app.url(HOST, "/api/v1/admin/roles/recruiter"))
+            .json(&reduced)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), StatusCode::NO_CONTENT);
+        assert!(
+            !app.authz
+                .check(&subject, OWN, "vacancy", "write")
+                .await
+                .unwrap()
+        );
+        assert!(
+            app.authz
+                .check(&subject, OWN, "vacancy", "read")
+                .await
+                .unwrap()
+        );
+
+        // Bounds: no unknown permissions, no editing of platform-admin, no operators.
+        let unknown = admin
+            .put(app.url(HOST, "/api/v1/admin/roles/recruiter"))
+            .json(&serde_json::json!([{ "resource": "everything", "action": "all" }]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let own_role = admin
+            .put(app.url(HOST, "/api/v1/admin/roles/platform-admin"))
+            .json(&serde_json::json!([]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own_role.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let by_operator = operator
+            .put(app.url(HOST, "/api/v1/admin/roles/recruiter"))
+            .json(&serde_json::json!([]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_operator.status(), StatusCode::FORBIDDEN);
+
+        // The change is in the database: a restarted server keeps it.
+        let storage = app.stop().await;
+        let app = etalage_tests::start(storage, |_| {}).await;
+        assert!(
+            !app.authz
+                .check(&subject, OWN, "vacancy", "write")
+                .await
+                .unwrap()
+        );
     }
 );

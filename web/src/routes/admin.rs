@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use etalage_core::audit::{self, Actor};
+use etalage_core::audit::{self, Actor, AuditScope};
 use etalage_core::{jobs, labels};
 use etalage_tenants::{Label, LabelOverrides};
 use minijinja::{Value, context};
@@ -19,6 +19,7 @@ use crate::routes::request_id;
 use crate::routes::site::notice_text;
 
 pub mod people;
+mod policy;
 use crate::state::AppState;
 
 pub fn routes() -> Routes {
@@ -77,6 +78,18 @@ pub fn routes() -> Routes {
             "/admin/audit",
             perm("audit", "read", RequestLabel),
             get(audit_log),
+        )
+        .add(
+            Method::GET,
+            "/admin/roles",
+            perm("roles", "grant", Platform),
+            get(policy::matrix),
+        )
+        .add(
+            Method::POST,
+            "/admin/roles/{role}",
+            perm("roles", "grant", Platform),
+            post(policy::update),
         )
         .add(
             Method::GET,
@@ -272,23 +285,15 @@ pub async fn audit_scope(
     state: &AppState,
     granted: &Granted,
     asked: Option<String>,
-) -> AppResult<Option<String>> {
+) -> AppResult<AuditScope> {
     let subject = granted.account()?.subject();
-    let platform_wide = state
-        .authz
-        .check(
-            &subject,
-            etalage_core::domain::PLATFORM_DOMAIN,
-            "audit",
-            "read",
-        )
-        .await?;
     let asked = asked.filter(|l| !l.is_empty());
-    Ok(if platform_wide {
-        asked
-    } else {
-        Some(granted.domain.clone())
-    })
+    Ok(
+        match state.authz.platform_wide(&subject, "audit", "read").await? {
+            Some(proof) => AuditScope::Everything(proof, asked),
+            None => AuditScope::Label(granted.domain.clone()),
+        },
+    )
 }
 
 async fn audit_log(
@@ -299,7 +304,11 @@ async fn audit_log(
 ) -> AppResult<Response> {
     const PAGE: u64 = 50;
     let label = audit_scope(&state, &granted, q.label).await?;
-    let events = audit::recent(&state.db, label.as_deref(), q.before, PAGE).await?;
+    let filter = match &label {
+        AuditScope::Label(l) | AuditScope::Everything(_, Some(l)) => Some(l.clone()),
+        AuditScope::Everything(_, None) => None,
+    };
+    let events = audit::recent(&state.db, &label, q.before, PAGE).await?;
     let older = (events.len() as u64 == PAGE)
         .then(|| events.last().map(|e| e.id))
         .flatten();
@@ -324,7 +333,7 @@ async fn audit_log(
     Ok(page.render(
         &state,
         "admin_audit.html",
-        context! { section => "audit", events => rows, older => older, filter => label, labels => labels },
+        context! { section => "audit", events => rows, older => older, filter => filter, labels => labels },
     ))
 }
 

@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use cookie::SameSite;
 use etalage_core::accounts::{self, Account, sessions};
 use etalage_core::audit::{self, Actor};
@@ -106,6 +106,18 @@ pub fn routes() -> Routes {
             "/api/v1/admin/audit",
             perm("audit", "read", RequestLabel),
             get(admin_audit),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/admin/roles",
+            perm("roles", "grant", Platform),
+            get(admin_roles),
+        )
+        .add(
+            Method::PUT,
+            "/api/v1/admin/roles/{role}",
+            perm("roles", "grant", Platform),
+            put(admin_set_role_policy),
         )
         .add(
             Method::GET,
@@ -456,13 +468,8 @@ async fn admin_audit(
     Query(params): Query<AuditParams>,
 ) -> AppResult<Json<Vec<AuditEventDto>>> {
     let label = audit_scope(&state, &granted, params.label).await?;
-    let events = audit::recent(
-        &state.db,
-        label.as_deref(),
-        params.before,
-        params.limit.unwrap_or(50),
-    )
-    .await?;
+    let events =
+        audit::recent(&state.db, &label, params.before, params.limit.unwrap_or(50)).await?;
     Ok(Json(
         events
             .into_iter()
@@ -627,6 +634,62 @@ async fn admin_revoke(
             role,
             request_id(&headers),
         )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, Deserialize, ToSchema, PartialEq, Eq, Clone)]
+pub struct PermissionDto {
+    #[schema(example = "vacancy")]
+    resource: String,
+    #[schema(example = "write")]
+    action: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RolePolicyDto {
+    role: String,
+    permissions: Vec<PermissionDto>,
+}
+
+/// What each role may do (platform admins).
+#[utoipa::path(get, path = "/api/v1/admin/roles", tag = "roles", responses((status = 200, body = Vec<RolePolicyDto>)))]
+async fn admin_roles(State(state): State<AppState>, _granted: Granted) -> Json<Vec<RolePolicyDto>> {
+    let mut out = Vec::new();
+    for role in etalage_core::authz::Role::ALL {
+        out.push(RolePolicyDto {
+            role: role.as_str().to_string(),
+            permissions: state
+                .authz
+                .role_policy(role)
+                .await
+                .into_iter()
+                .map(|(resource, action)| PermissionDto { resource, action })
+                .collect(),
+        });
+    }
+    Json(out)
+}
+
+/// Replace what a role may do, everywhere (platform admins; not the platform-admin role).
+#[utoipa::path(put, path = "/api/v1/admin/roles/{role}", tag = "roles", request_body = Vec<PermissionDto>,
+    params(("role" = String, Path)),
+    responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn admin_set_role_policy(
+    State(state): State<AppState>,
+    granted: Granted,
+    headers: HeaderMap,
+    Path(role): Path<String>,
+    ApiJson(permissions): ApiJson<Vec<PermissionDto>>,
+) -> AppResult<StatusCode> {
+    let role = etalage_core::authz::Role::parse(&role)?;
+    let pairs: Vec<(String, String)> = permissions
+        .into_iter()
+        .map(|p| (p.resource, p.action))
+        .collect();
+    state
+        .authz
+        .set_role_policy(granted.account()?.id, role, &pairs, request_id(&headers))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
