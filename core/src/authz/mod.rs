@@ -204,26 +204,34 @@ impl Authz {
         Ok(())
     }
 
-    /// The (resource, action) pairs `subject` holds in `domain`, through any role.
+    /// The (resource, action) pairs `account_id` holds in `domain`, through its roles there
+    /// and its platform-wide roles.
     pub async fn effective_permissions(
         &self,
-        subject: &str,
+        account_id: i64,
         domain: &str,
-    ) -> Vec<(String, String)> {
-        let enforcer = self.enforcer.read().await;
-        let mut out: Vec<(String, String)> = Vec::new();
-        for d in [domain, PLATFORM_DOMAIN] {
-            for rule in enforcer.get_implicit_permissions_for_user(subject, Some(d)) {
-                if let [_, resource, action] = rule.as_slice() {
-                    let pair = (resource.clone(), action.clone());
-                    if !out.contains(&pair) {
-                        out.push(pair);
-                    }
+    ) -> CoreResult<Vec<(String, String)>> {
+        let roles: Vec<String> = self
+            .roles_of(account_id)
+            .await?
+            .into_iter()
+            .filter(|g| g.domain == domain || g.domain == PLATFORM_DOMAIN)
+            .map(|g| g.role)
+            .collect();
+        let mut out: Vec<(String, String)> = self
+            .rules()
+            .await
+            .into_iter()
+            .filter_map(|rule| match rule.as_slice() {
+                [role, resource, action] if roles.contains(role) => {
+                    Some((resource.clone(), action.clone()))
                 }
-            }
-        }
+                _ => None,
+            })
+            .collect();
         out.sort();
-        out
+        out.dedup();
+        Ok(out)
     }
 
     /// The `p` rules in force.

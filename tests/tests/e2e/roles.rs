@@ -535,3 +535,43 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    prv_6_the_console_shows_what_a_person_may_do_here,
+    |app: TestApp| async move {
+        let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let (recruiter_id, _) = person(&app, "recruiter", Role::Recruiter, OWN).await;
+        let page = operator
+            .get(app.url(HOST, &format!("/admin/people/{recruiter_id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("<code>vacancy: write</code>"), "{page}");
+        assert!(!page.contains("<code>roles: grant</code>"));
+        // The same person seen from another label holds nothing there.
+        let admin = app.create_admin().await;
+        let _ = admin;
+        let client = app.client();
+        client
+            .post(app.url(HOST, "/api/v1/session"))
+            .json(&serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        let elsewhere = client
+            .get(app.url(HOST, &format!("/l/{OTHER}/admin/people/{recruiter_id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !elsewhere.contains("<code>vacancy: write</code>"),
+            "{elsewhere}"
+        );
+    }
+);

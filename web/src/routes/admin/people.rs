@@ -187,8 +187,8 @@ pub async fn detail(
         .ok_or(CoreError::NotFound("person"))?;
     let effective = state
         .authz
-        .effective_permissions(&account.subject(), &granted.domain)
-        .await;
+        .effective_permissions(account.id, &granted.domain)
+        .await?;
     Ok(page.render(
         &state,
         "admin_person.html",
