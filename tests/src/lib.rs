@@ -198,6 +198,22 @@ impl TestApp {
         account
     }
 
+    /// Logs `client` in through the JSON API on `host`.
+    pub async fn api_login(
+        &self,
+        client: &reqwest::Client,
+        host: &str,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url(host, "/api/v1/session"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Logs `client` in through the login form on `host`.
     pub async fn login(
         &self,

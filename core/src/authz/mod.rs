@@ -11,7 +11,7 @@ mod adapter;
 
 use std::sync::Arc;
 
-use casbin::{CachedApi, CachedEnforcer, CoreApi, DefaultCache, DefaultModel, MgmtApi, RbacApi};
+use casbin::{CachedApi, CachedEnforcer, CoreApi, DefaultCache, DefaultModel, MgmtApi};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,

@@ -158,12 +158,14 @@ storage_test!(
         app.create_admin().await;
         let client = app.client();
         let host = "werkweb.localhost";
-        let login = client
-        .post(app.url(host, "/api/v1/session"))
-        .json(&serde_json::json!({ "email": etalage_tests::ADMIN_EMAIL, "password": etalage_tests::ADMIN_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+        let login = app
+            .api_login(
+                &client,
+                host,
+                etalage_tests::ADMIN_EMAIL,
+                etalage_tests::ADMIN_PASSWORD,
+            )
+            .await;
         assert_eq!(login.status(), StatusCode::OK);
 
         let patched = client

@@ -46,12 +46,7 @@ async fn person(app: &TestApp, name: &str, role: Role, domain: &str) -> (i64, re
         .unwrap();
     app.authz.reload().await.unwrap();
     let client = app.client();
-    let login = client
-        .post(app.url(HOST, "/api/v1/session"))
-        .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let login = app.api_login(&client, HOST, &email, PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK, "{name} logs in");
     (account.id, client)
 }
@@ -255,12 +250,8 @@ storage_test!(
     |app: TestApp| async move {
         let admin = app.create_admin().await;
         let admin_client = app.client();
-        admin_client
-            .post(app.url(HOST, "/api/v1/session"))
-            .json(&serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
-            .send()
-            .await
-            .unwrap();
+        app.api_login(&admin_client, HOST, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         let (operator_id, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
         let people = app.url(HOST, "/api/v1/admin/people");
         assert_eq!(
@@ -393,12 +384,9 @@ storage_test!(
             .await
             .unwrap();
         assert_eq!(chosen.status(), StatusCode::SEE_OTHER);
-        let login = recruiter
-            .post(app.url(HOST, "/api/v1/session"))
-            .json(&serde_json::json!({ "email": "nieuw@werkweb.net", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
+        let login = app
+            .api_login(&recruiter, HOST, "nieuw@werkweb.net", PASSWORD)
+            .await;
         assert_eq!(login.status(), StatusCode::OK);
         // A recruiter manages nothing: no console, in their label or another.
         assert_eq!(
@@ -443,12 +431,8 @@ storage_test!(
     |app: TestApp| async move {
         app.create_admin().await;
         let admin = app.client();
-        admin
-            .post(app.url(HOST, "/api/v1/session"))
-            .json(&serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
-            .send()
-            .await
-            .unwrap();
+        app.api_login(&admin, HOST, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         let (recruiter_id, _) = person(&app, "recruiter", Role::Recruiter, OWN).await;
         let subject = etalage_core::authz::subject_of(recruiter_id);
         assert!(
@@ -555,12 +539,8 @@ storage_test!(
         let admin = app.create_admin().await;
         let _ = admin;
         let client = app.client();
-        client
-            .post(app.url(HOST, "/api/v1/session"))
-            .json(&serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
-            .send()
-            .await
-            .unwrap();
+        app.api_login(&client, HOST, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         let elsewhere = client
             .get(app.url(HOST, &format!("/l/{OTHER}/admin/people/{recruiter_id}")))
             .send()
