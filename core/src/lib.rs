@@ -10,6 +10,7 @@ pub mod error;
 pub mod jobs;
 pub mod labels;
 pub mod mail;
+pub mod plugins;
 pub mod secrets;
 pub mod store;
 pub mod time;
