@@ -1,0 +1,291 @@
+//! The example plugins against the host: the skills matcher ranks a batch (PLG-1), and the
+//! connectors reach a real local HTTP server standing in for each provider (PLG-2).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, post};
+use axum::{Json, Router};
+use etalage_core::plugins::{
+    CandidateFeatures, Matcher, Placement, PluginError, Processor, Subscriber, VacancyProfile,
+    WeightedSkill,
+};
+use etalage_plugin_host::{Limits, PluginContext, WasmMatcher, WasmProcessor};
+use support::{context, engine, prepared};
+
+fn candidate(id: &str, skills: &[u32], region: &str, hours: u32) -> CandidateFeatures {
+    CandidateFeatures {
+        id: id.into(),
+        skills: skills.to_vec(),
+        region: Some(region.into()),
+        hours_per_week: Some(hours),
+        years_experience: 5,
+        languages: vec!["nl".into()],
+        driving_licences: vec![],
+    }
+}
+
+#[tokio::test]
+async fn plg_1_skills_matcher_ranks_a_batch_with_explanations() {
+    let engine = engine(Limits::default());
+    let matcher = WasmMatcher::new(
+        engine.clone(),
+        prepared(&engine, "skills_matcher"),
+        context("werkweb", "skills-matcher", &[]),
+    )
+    .unwrap();
+    let vacancy = VacancyProfile {
+        id: "v1".into(),
+        skills: vec![
+            WeightedSkill {
+                skill: 1,
+                weight: 1.0,
+                required: true,
+            },
+            WeightedSkill {
+                skill: 2,
+                weight: 0.5,
+                required: false,
+            },
+        ],
+        region: Some("utrecht".into()),
+        hours_per_week: Some(32),
+        min_years_experience: None,
+        languages: vec!["nl".into()],
+        driving_licences: vec![],
+    };
+    let batch = vec![
+        candidate("c-partial", &[1], "Utrecht", 32),
+        candidate("c-missing-required", &[2], "Utrecht", 32),
+        candidate("c-best", &[1, 2], "Utrecht", 32),
+        candidate("c-elsewhere", &[1, 2], "Groningen", 16),
+    ];
+    let scores = matcher.rank(&vacancy, &batch).await.unwrap();
+    let order: Vec<&str> = scores.iter().map(|s| s.candidate.as_str()).collect();
+    assert_eq!(
+        order,
+        ["c-best", "c-partial", "c-elsewhere", "c-missing-required"]
+    );
+    assert!((scores[0].score - 1.0).abs() < 1e-6);
+    assert_eq!(scores[3].score, 0.0);
+    assert!(
+        scores[3].explanation.contains("required"),
+        "{}",
+        scores[3].explanation
+    );
+    assert!(
+        scores[2].explanation.contains("other region"),
+        "{}",
+        scores[2].explanation
+    );
+
+    // The label's settings steer it: all weight on the region puts the other region last.
+    let regional = WasmMatcher::new(
+        engine.clone(),
+        prepared(&engine, "skills_matcher"),
+        context(
+            "werkweb",
+            "skills-matcher",
+            &[
+                ("weight_skills", "0"),
+                ("weight_hours", "0"),
+                ("weight_region", "1"),
+            ],
+        ),
+    )
+    .unwrap();
+    let scores = regional.rank(&vacancy, &batch[2..]).await.unwrap();
+    assert_eq!(scores[0].candidate, "c-best");
+    assert_eq!(scores[1].score, 0.0);
+    let broken = WasmMatcher::new(
+        engine.clone(),
+        prepared(&engine, "skills_matcher"),
+        context(
+            "werkweb",
+            "skills-matcher",
+            &[
+                ("weight_skills", "0"),
+                ("weight_hours", "0"),
+                ("weight_region", "0"),
+            ],
+        ),
+    )
+    .unwrap();
+    assert!(
+        matches!(broken.rank(&vacancy, &batch).await, Err(PluginError::Reported(m)) if m.contains("weights"))
+    );
+}
+
+/// What the stand-in provider received.
+#[derive(Clone, Default)]
+struct Received(Arc<Mutex<Vec<(String, serde_json::Value, Option<String>)>>>);
+
+async fn provider() -> (String, Received) {
+    let received = Received::default();
+    async fn placement(
+        State(r): State<Received>,
+        headers: HeaderMap,
+        Json(body): Json<serde_json::Value>,
+    ) -> (StatusCode, Json<serde_json::Value>) {
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        r.0.lock().unwrap().push(("placement".into(), body, auth));
+        (
+            StatusCode::CREATED,
+            Json(serde_json::json!({ "id": "P-1001" })),
+        )
+    }
+    async fn member(
+        State(r): State<Received>,
+        Path(list): Path<String>,
+        Json(body): Json<serde_json::Value>,
+    ) -> Json<serde_json::Value> {
+        r.0.lock()
+            .unwrap()
+            .push((format!("subscribe:{list}"), body, None));
+        Json(serde_json::json!({ "id": "M-7" }))
+    }
+    async fn unsubscribe(
+        State(r): State<Received>,
+        Path((list, email)): Path<(String, String)>,
+    ) -> StatusCode {
+        r.0.lock().unwrap().push((
+            format!("unsubscribe:{list}:{email}"),
+            serde_json::Value::Null,
+            None,
+        ));
+        if email == "gone@example.nl" {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::NO_CONTENT
+        }
+    }
+    let app = Router::new()
+        .route("/v1/placements", post(placement))
+        .route("/lists/{list}/members", post(member))
+        .route("/lists/{list}/members/{email}", delete(unsubscribe))
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://127.0.0.1:{}", addr.port()), received)
+}
+
+fn connector_context(plugin: &str, base: &str, extra: &[(&str, &str)]) -> PluginContext {
+    let mut ctx = context("werkweb", plugin, &[("base_url", base)]);
+    ctx.settings
+        .extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    ctx.secrets.insert("api_key".into(), "geheim-123".into());
+    ctx.allowed_hosts = vec!["127.0.0.1".into()];
+    ctx
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plg_2_payroll_connector_posts_a_placement_to_the_provider() {
+    let (base, received) = provider().await;
+    let engine = engine(Limits::default());
+    let payroll = WasmProcessor::new(
+        engine.clone(),
+        prepared(&engine, "payroll_connector"),
+        connector_context("payroll-connector", &format!("{base}/v1"), &[]),
+    )
+    .unwrap();
+    let placement = Placement {
+        candidate_ref: "cand-42".into(),
+        first_name: "Jan".into(),
+        last_name: "Jansen".into(),
+        email: "jan@example.nl".into(),
+        phone: None,
+        birth_date: "1960-04-01".into(),
+        bsn: "111222333".into(),
+        id_document_number: "NX1234567".into(),
+        iban: "NL91ABNA0417164300".into(),
+        client_name: "Bakkerij De Korrel".into(),
+        position: "Bakker".into(),
+        start_date: "2026-12-01".into(),
+        hours_per_week: 24,
+        hourly_wage_cents: 1650,
+    };
+    assert_eq!(payroll.place_worker(&placement).await.unwrap(), "P-1001");
+    let got = received.0.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let (_, body, auth) = &got[0];
+    assert_eq!(body["employee"]["bsn"], "111222333");
+    assert_eq!(body["external_ref"], "cand-42");
+    assert_eq!(auth.as_deref(), Some("Bearer geheim-123"));
+    // The special data never reached the plugin log.
+    assert!(
+        payroll
+            .log()
+            .iter()
+            .all(|l| !l.message.contains("111222333"))
+    );
+    // Without the host allowed, nothing leaves.
+    let mut locked = connector_context("payroll-connector", &format!("{base}/v1"), &[]);
+    locked.allowed_hosts.clear();
+    let refused = WasmProcessor::new(
+        engine.clone(),
+        prepared(&engine, "payroll_connector"),
+        locked,
+    )
+    .unwrap();
+    assert!(
+        matches!(refused.place_worker(&placement).await, Err(PluginError::Reported(m)) if m.contains("not among the hosts"))
+    );
+    assert_eq!(received.0.lock().unwrap().len(), 1);
+    // A processor that does not handle an event says so.
+    assert!(matches!(
+        payroll
+            .subscribe(&Subscriber {
+                email: "a@b.nl".into(),
+                first_name: None,
+                last_name: None,
+                company: None,
+                source: "x".into()
+            })
+            .await,
+        Err(PluginError::Reported(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plg_2_newsletter_connector_keeps_the_list_in_sync() {
+    let (base, received) = provider().await;
+    let engine = engine(Limits::default());
+    let newsletter = WasmProcessor::new(
+        engine.clone(),
+        prepared(&engine, "newsletter_connector"),
+        connector_context("newsletter-connector", &base, &[("list_id", "nieuws")]),
+    )
+    .unwrap();
+    let reference = newsletter
+        .subscribe(&Subscriber {
+            email: "Piet@Example.nl".into(),
+            first_name: Some("Piet".into()),
+            last_name: None,
+            company: Some("Piet BV".into()),
+            source: "footer-form".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(reference, "M-7");
+    assert_eq!(
+        newsletter.unsubscribe("piet@example.nl").await.unwrap(),
+        "unsubscribe"
+    );
+    assert_eq!(
+        newsletter.unsubscribe("gone@example.nl").await.unwrap(),
+        "not subscribed"
+    );
+    let got = received.0.lock().unwrap().clone();
+    assert_eq!(got[0].0, "subscribe:nieuws");
+    assert_eq!(got[0].1["email"], "piet@example.nl");
+    assert_eq!(got[0].1["opt_in_source"], "footer-form");
+    assert_eq!(got[1].0, "unsubscribe:nieuws:piet@example.nl");
+}
