@@ -5,12 +5,15 @@
 pub mod accounts;
 pub mod audit;
 pub mod authz;
+pub mod crypto;
+pub mod disclosures;
 pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod labels;
 pub mod mail;
 pub mod plugins;
+pub mod processors;
 pub mod secrets;
 pub mod store;
 pub mod time;

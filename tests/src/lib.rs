@@ -132,8 +132,19 @@ pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
     Some(start(storage, |_| {}).await)
 }
 
+/// Server logs go to the test's captured output (shown for failing tests); `RUST_LOG` picks.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx=error"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 /// Starts a server on `storage`, after `adjust` has changed its config.
 pub async fn start(storage: Storage, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logging();
     let mut config = storage.config();
     adjust(&mut config);
     let app = Application::build(config).await.expect("the server builds");
@@ -314,4 +325,37 @@ pub fn link_in_mail(mail: &str, prefix: &str) -> Option<String> {
         .take_while(|c| !c.is_whitespace())
         .collect();
     Some(link)
+}
+
+/// The built example plugins (`*.wasm`); builds the guest workspace the first time.
+pub fn plugin_wasm(name: &str) -> Vec<u8> {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let manifest =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins/examples/Cargo.toml");
+        let status =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args([
+                    "build",
+                    "--release",
+                    "--target",
+                    "wasm32-wasip2",
+                    "--manifest-path",
+                ])
+                .arg(&manifest)
+                .status()
+                .expect("cargo runs");
+        assert!(
+            status.success(),
+            "the example plugins build (rustup target add wasm32-wasip2)"
+        );
+        std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins/examples/target")
+            })
+            .join("wasm32-wasip2/release")
+    });
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

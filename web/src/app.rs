@@ -120,8 +120,24 @@ impl Application {
         let authz = etalage_core::authz::Authz::load(db.clone())
             .await
             .context("cannot load the authorisation policy")?;
+        let secrets_key = match &config.secrets_key {
+            Some(key) => etalage_core::crypto::SecretsKey::from_base64(key.expose_secret())?,
+            None => etalage_core::crypto::SecretsKey::load_or_create(
+                &config.data_dir.join("secrets.key"),
+            )?,
+        };
+        let plugin_engine =
+            etalage_plugin_host::PluginEngine::new(etalage_plugin_host::Limits::default())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let plugins = Arc::new(etalage_plugin_host::PluginRuntime::new(plugin_engine));
+        plugins
+            .reload(&db, &secrets_key)
+            .await
+            .context("cannot load the enabled plugins")?;
         let state = AppState {
             authz,
+            plugins,
+            secrets_key,
             csrf_key: Arc::new(csrf_key(&db).await?),
             throttle: LoginThrottle {
                 per_account: config.login.max_failures_per_account,
@@ -321,7 +337,11 @@ fn http_stack(state: AppState, routes: axum::Router<AppState>) -> axum::Router {
             middleware::csrf::verify,
         ))
         // Inside error rendering, so that a 413 is answered in the client's format too.
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        // Plugin uploads may be larger than other bodies; each route's own `DefaultBodyLimit`
+        // decides, this only caps what any route could ever accept.
+        .layer(RequestBodyLimitLayer::new(body_limit.max(
+            etalage_plugin_host::Limits::default().max_component_bytes + 64 * 1024,
+        )))
         .service(router);
     axum::Router::new().fallback_service(inner).layer(
         ServiceBuilder::new()

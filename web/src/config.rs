@@ -24,6 +24,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Trust the left-most `X-Forwarded-For` address (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// 32 bytes in base64 that seal secrets at rest; unset means a key file
+    /// `<data_dir>/secrets.key`, created on first start. Set it when servers share a database.
+    pub secrets_key: Option<SecretString>,
     pub http: HttpConfig,
     pub session: SessionConfig,
     pub login: LoginConfig,
@@ -111,6 +114,7 @@ impl Default for Config {
             labels_dir: None,
             log_format: LogFormat::Pretty,
             trust_forwarded_for: false,
+            secrets_key: None,
             http: HttpConfig::default(),
             session: SessionConfig::default(),
             login: LoginConfig::default(),
@@ -173,6 +177,7 @@ const KNOWN_KEYS: &[&str] = &[
     "labels_dir",
     "log_format",
     "trust_forwarded_for",
+    "secrets_key",
     "http",
     "session",
     "login",

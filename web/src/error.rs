@@ -22,6 +22,8 @@ pub enum AppError {
     Unsupported(String),
     #[error("the request body is larger than allowed")]
     PayloadTooLarge,
+    #[error(transparent)]
+    Plugin(#[from] etalage_core::plugins::PluginError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -130,6 +132,22 @@ impl AppError {
                 message.clone(),
                 vec![],
             ),
+            AppError::Plugin(err) => {
+                use etalage_core::plugins::PluginError;
+                let (status, kind) = match err {
+                    PluginError::Unavailable(_) => (StatusCode::CONFLICT, "plugin-unavailable"),
+                    PluginError::Deadline(_) => (StatusCode::GATEWAY_TIMEOUT, "plugin-deadline"),
+                    PluginError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "plugin-too-large"),
+                    _ => (StatusCode::BAD_GATEWAY, "plugin-failed"),
+                };
+                (
+                    status,
+                    status.canonical_reason().unwrap_or("Plugin Error"),
+                    kind,
+                    err.to_string(),
+                    vec![],
+                )
+            }
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Payload Too Large",

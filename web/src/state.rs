@@ -3,7 +3,9 @@ use std::sync::{Arc, RwLock};
 
 use etalage_core::accounts::LoginThrottle;
 use etalage_core::authz::Authz;
+use etalage_core::crypto::SecretsKey;
 use etalage_core::store::Db;
+use etalage_plugin_host::PluginRuntime;
 use etalage_tenants::{Label, LabelOverrides, LabelRegistry, apply_overrides};
 
 use crate::config::Config;
@@ -17,6 +19,8 @@ pub struct AppState {
     pub templates: Templates,
     pub throttle: LoginThrottle,
     pub authz: Authz,
+    pub plugins: Arc<PluginRuntime>,
+    pub secrets_key: SecretsKey,
     /// Key for CSRF tokens, shared by all server processes through the database.
     pub csrf_key: Arc<Vec<u8>>,
 }

@@ -52,6 +52,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_person.html",
         include_str!("../templates/admin_person.html"),
     ),
+    (
+        "admin_plugins.html",
+        include_str!("../templates/admin_plugins.html"),
+    ),
+    (
+        "admin_processors.html",
+        include_str!("../templates/admin_processors.html"),
+    ),
+    (
+        "admin_label_plugins.html",
+        include_str!("../templates/admin_label_plugins.html"),
+    ),
+    (
+        "admin_roles.html",
+        include_str!("../templates/admin_roles.html"),
+    ),
 ];
 
 #[derive(Clone)]
@@ -82,5 +98,17 @@ mod tests {
     #[test]
     fn every_template_parses() {
         assert!(super::Templates::load().is_ok());
+    }
+
+    #[test]
+    fn every_template_file_is_registered() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            assert!(
+                super::TEMPLATES.iter().any(|(n, _)| *n == name),
+                "{name} is not in TEMPLATES"
+            );
+        }
     }
 }

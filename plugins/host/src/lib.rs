@@ -9,7 +9,9 @@ mod bindings;
 mod engine;
 mod imports;
 mod run;
+mod runtime;
 
 pub use engine::{Artefact, HostError, Limits, PluginEngine, PluginKind, Prepared};
 pub use imports::{LogLine, PluginContext};
 pub use run::{WasmMatcher, WasmProcessor};
+pub use runtime::{Loaded, LoadedPlugin, PluginRuntime};

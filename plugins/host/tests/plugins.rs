@@ -120,9 +120,12 @@ async fn plg_1_skills_matcher_ranks_a_batch_with_explanations() {
     );
 }
 
+/// One request the stand-in provider received: what, the JSON body, the authorization header.
+type Request = (String, serde_json::Value, Option<String>);
+
 /// What the stand-in provider received.
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(String, serde_json::Value, Option<String>)>>>);
+struct Received(Arc<Mutex<Vec<Request>>>);
 
 async fn provider() -> (String, Received) {
     let received = Received::default();

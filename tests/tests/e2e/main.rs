@@ -7,4 +7,5 @@ mod auth;
 mod browser;
 mod jobs;
 mod labels;
+mod plugins;
 mod roles;

@@ -136,6 +136,11 @@ storage_test!(
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_string);
                     let denied = is_denied(status, location.as_deref());
+                    assert!(
+                        !status.is_server_error(),
+                        "{role} {} {prefix}{path}: {status}",
+                        spec.method
+                    );
                     assert_eq!(
                         !denied,
                         expected,

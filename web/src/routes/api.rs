@@ -163,10 +163,9 @@ pub fn routes() -> Routes {
 pub struct ApiDoc;
 
 async fn openapi() -> Response {
-    let mut r = ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_default()
-        .into_response();
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::routes::plugins::PluginsDoc::openapi());
+    let mut r = doc.to_pretty_json().unwrap_or_default().into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/json"),

@@ -5,6 +5,7 @@ mod assets;
 mod auth;
 pub mod guard;
 mod health;
+pub(crate) mod plugins;
 mod site;
 
 use axum::Router;
@@ -22,6 +23,7 @@ pub fn table() -> guard::Routes {
         .merge(auth::routes())
         .merge(admin::routes())
         .merge(api::routes())
+        .merge(plugins::routes())
 }
 
 /// The routes' specifications, for tests and documentation.

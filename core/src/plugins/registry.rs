@@ -1,0 +1,448 @@
+//! The plugin registry: installed versions (with their precompiled artefacts) and, per label,
+//! which plugin is enabled with which settings, sealed secrets, allowed hosts and — for
+//! processors — which entry of the processors register it acts for (PRV-2).
+use std::collections::BTreeMap;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::audit::{self, Actor, AuditEntry};
+use crate::crypto::SecretsKey;
+use crate::store::entities::{label_plugin, plugin, processor};
+use crate::{CoreError, CoreResult, time};
+
+/// What the host made of an upload, to be stored.
+#[derive(Clone, Debug)]
+pub struct NewPlugin {
+    pub name: String,
+    pub version: String,
+    /// `matcher` or `processor`.
+    pub kind: String,
+    pub wasm: Vec<u8>,
+    pub wasm_sha256: String,
+    pub compiled: Vec<u8>,
+    pub compiled_sha256: String,
+    pub engine_hash: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct InstalledPlugin {
+    pub id: i64,
+    pub name: String,
+    pub version: String,
+    pub kind: String,
+    pub wasm_sha256: String,
+    pub size: usize,
+    pub installed_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn installed(row: &plugin::Model) -> InstalledPlugin {
+    InstalledPlugin {
+        id: row.id,
+        name: row.name.clone(),
+        version: row.version.clone(),
+        kind: row.kind.clone(),
+        wasm_sha256: row.wasm_sha256.clone(),
+        size: row.wasm.len(),
+        installed_at: row.installed_at,
+    }
+}
+
+/// A plugin name: like a label slug (lower case, digits, hyphens).
+pub fn parse_name(raw: &str) -> CoreResult<String> {
+    let ok = (2..=63).contains(&raw.len())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !raw.starts_with('-')
+        && !raw.ends_with('-');
+    if ok {
+        Ok(raw.to_string())
+    } else {
+        Err(CoreError::invalid(
+            "name",
+            "use 2–63 lower-case letters, digits and hyphens",
+        ))
+    }
+}
+
+/// A version like `1.2.0`.
+pub fn parse_version(raw: &str) -> CoreResult<String> {
+    let parts: Vec<&str> = raw.split('.').collect();
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 6 && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        Ok(raw.to_string())
+    } else {
+        Err(CoreError::invalid(
+            "version",
+            "use major.minor.patch, e.g. 1.0.0",
+        ))
+    }
+}
+
+/// Stores an installed version; a name and version that exist already is a conflict (a
+/// released version never changes — install a new version instead).
+pub async fn store_installed(
+    db: &DatabaseConnection,
+    new: NewPlugin,
+    actor: Actor,
+) -> CoreResult<InstalledPlugin> {
+    let name = parse_name(&new.name)?;
+    let version = parse_version(&new.version)?;
+    let txn = db.begin().await?;
+    let row = plugin::ActiveModel {
+        name: Set(name),
+        version: Set(version),
+        kind: Set(new.kind),
+        wasm: Set(new.wasm),
+        wasm_sha256: Set(new.wasm_sha256),
+        compiled: Set(new.compiled),
+        compiled_sha256: Set(new.compiled_sha256),
+        engine_hash: Set(new.engine_hash),
+        installed_by: Set(match actor {
+            Actor::Account(id) => Some(id),
+            Actor::System => None,
+        }),
+        installed_at: Set(time::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if crate::error::is_unique_violation(&e) {
+            CoreError::Conflict(
+                "this version of the plugin is installed already; give the new build a new version"
+                    .into(),
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    let view = installed(&row);
+    audit::record(
+        &txn,
+        AuditEntry::new(
+            actor,
+            "plugin.install",
+            format!("plugin:{}@{}", view.name, view.version),
+        )
+        .details(
+            serde_json::json!({ "kind": view.kind, "sha256": view.wasm_sha256, "size": view.size }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub async fn list_installed(db: &DatabaseConnection) -> CoreResult<Vec<InstalledPlugin>> {
+    Ok(plugin::Entity::find()
+        .order_by_asc(plugin::Column::Name)
+        .order_by_desc(plugin::Column::Id)
+        .all(db)
+        .await?
+        .iter()
+        .map(installed)
+        .collect())
+}
+
+/// One installed version with its bytes.
+pub async fn get_installed(
+    db: &DatabaseConnection,
+    name: &str,
+    version: &str,
+) -> CoreResult<plugin::Model> {
+    plugin::Entity::find()
+        .filter(plugin::Column::Name.eq(name))
+        .filter(plugin::Column::Version.eq(version))
+        .one(db)
+        .await?
+        .ok_or(CoreError::NotFound("plugin version"))
+}
+
+/// A label's wish for one plugin, as the operator entered it. Secret values left empty keep
+/// the stored value; secrets are never read back.
+#[derive(Clone, Debug, Default)]
+pub struct LabelPluginInput {
+    pub plugin_name: String,
+    pub version: String,
+    pub settings: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, String>,
+    pub allowed_hosts: Vec<String>,
+    pub processor_id: Option<i64>,
+}
+
+/// A label's plugin as shown to operators: secret names, never values.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct LabelPluginView {
+    pub plugin_name: String,
+    pub version: String,
+    pub kind: String,
+    pub settings: BTreeMap<String, String>,
+    pub secret_names: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+    pub processor_id: Option<i64>,
+}
+
+/// A label's plugin as the runtime needs it: with secrets opened.
+#[derive(Clone, Debug)]
+pub struct LabelPluginRuntime {
+    pub label: String,
+    pub plugin_name: String,
+    pub version: String,
+    pub kind: String,
+    pub settings: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, String>,
+    pub allowed_hosts: Vec<String>,
+    pub processor_id: Option<i64>,
+}
+
+fn valid_host(raw: &str) -> CoreResult<String> {
+    let host = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|p| {
+            !p.is_empty()
+                && p.len() <= 63
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if ok {
+        Ok(host)
+    } else {
+        Err(CoreError::invalid(
+            "allowed_hosts",
+            format!("{raw:?} is not a hostname (no scheme, port or path)"),
+        ))
+    }
+}
+
+fn open_secrets(key: &SecretsKey, sealed: Option<&str>) -> CoreResult<BTreeMap<String, String>> {
+    match sealed {
+        None => Ok(BTreeMap::new()),
+        Some(sealed) => serde_json::from_slice(&key.open(sealed)?)
+            .map_err(|e| CoreError::Internal(format!("sealed secrets are not a map: {e}"))),
+    }
+}
+
+/// Enables or reconfigures a plugin for `label`, audited (secret names only).
+pub async fn configure(
+    db: &DatabaseConnection,
+    key: &SecretsKey,
+    label: &str,
+    input: LabelPluginInput,
+    actor: Actor,
+) -> CoreResult<LabelPluginView> {
+    let version = get_installed(db, &input.plugin_name, &input.version).await?;
+    for k in input.settings.keys().chain(input.secrets.keys()) {
+        if k.trim().is_empty() || k.len() > 100 {
+            return Err(CoreError::invalid(
+                "settings",
+                "setting and secret names are 1–100 characters",
+            ));
+        }
+    }
+    let hosts = input
+        .allowed_hosts
+        .iter()
+        .filter(|h| !h.trim().is_empty())
+        .map(|h| valid_host(h))
+        .collect::<CoreResult<Vec<_>>>()?;
+    // PRV-2: a processor integration acts for a registered processor, or not at all.
+    let processor_id = if version.kind == "processor" {
+        let id = input.processor_id.ok_or_else(|| {
+            CoreError::invalid(
+                "processor_id",
+                "a processor plugin needs an entry in the processors register",
+            )
+        })?;
+        processor::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                CoreError::invalid("processor_id", "no such entry in the processors register")
+            })?;
+        Some(id)
+    } else {
+        None
+    };
+    let txn = db.begin().await?;
+    let existing = label_plugin::Entity::find()
+        .filter(label_plugin::Column::Label.eq(label))
+        .filter(label_plugin::Column::PluginName.eq(&input.plugin_name))
+        .one(&txn)
+        .await?;
+    let mut secrets = open_secrets(
+        key,
+        existing.as_ref().and_then(|e| e.sealed_secrets.as_deref()),
+    )?;
+    for (k, v) in &input.secrets {
+        if !v.is_empty() {
+            secrets.insert(k.clone(), v.clone());
+        }
+    }
+    let sealed =
+        if secrets.is_empty() {
+            None
+        } else {
+            Some(key.seal(
+                &serde_json::to_vec(&secrets).map_err(|e| CoreError::Internal(e.to_string()))?,
+            )?)
+        };
+    let settings =
+        serde_json::to_string(&input.settings).map_err(|e| CoreError::Internal(e.to_string()))?;
+    let hosts_json =
+        serde_json::to_string(&hosts).map_err(|e| CoreError::Internal(e.to_string()))?;
+    let now = time::now();
+    match existing {
+        Some(row) => {
+            let mut active: label_plugin::ActiveModel = row.into();
+            active.version = Set(input.version.clone());
+            active.settings = Set(settings);
+            active.sealed_secrets = Set(sealed);
+            active.allowed_hosts = Set(hosts_json);
+            active.processor_id = Set(processor_id);
+            active.updated_at = Set(now);
+            active.update(&txn).await?;
+        }
+        None => {
+            label_plugin::ActiveModel {
+                label: Set(label.to_string()),
+                plugin_name: Set(input.plugin_name.clone()),
+                version: Set(input.version.clone()),
+                settings: Set(settings),
+                sealed_secrets: Set(sealed),
+                allowed_hosts: Set(hosts_json),
+                processor_id: Set(processor_id),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    audit::record(
+        &txn,
+        AuditEntry::new(
+            actor,
+            "plugin.configure",
+            format!("plugin:{}@{}", input.plugin_name, input.version),
+        )
+        .label(label.to_string())
+        .details(serde_json::json!({
+            "settings": input.settings,
+            "secret_names": secrets.keys().collect::<Vec<_>>(),
+            "allowed_hosts": hosts,
+            "processor_id": processor_id,
+        })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(LabelPluginView {
+        plugin_name: input.plugin_name,
+        version: input.version,
+        kind: version.kind,
+        settings: input.settings,
+        secret_names: secrets.into_keys().collect(),
+        allowed_hosts: hosts,
+        processor_id,
+    })
+}
+
+/// Turns a plugin off for a label, audited.
+pub async fn disable(
+    db: &DatabaseConnection,
+    label: &str,
+    plugin_name: &str,
+    actor: Actor,
+) -> CoreResult<()> {
+    let txn = db.begin().await?;
+    let removed = label_plugin::Entity::delete_many()
+        .filter(label_plugin::Column::Label.eq(label))
+        .filter(label_plugin::Column::PluginName.eq(plugin_name))
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected == 0 {
+        return Err(CoreError::NotFound("enabled plugin"));
+    }
+    audit::record(
+        &txn,
+        AuditEntry::new(actor, "plugin.disable", format!("plugin:{plugin_name}"))
+            .label(label.to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn kinds(db: &DatabaseConnection) -> CoreResult<BTreeMap<(String, String), String>> {
+    Ok(plugin::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| ((p.name, p.version), p.kind))
+        .collect())
+}
+
+/// A label's plugins, for its operators.
+pub async fn for_label(
+    db: &DatabaseConnection,
+    key: &SecretsKey,
+    label: &str,
+) -> CoreResult<Vec<LabelPluginView>> {
+    let kinds = kinds(db).await?;
+    let rows = label_plugin::Entity::find()
+        .filter(label_plugin::Column::Label.eq(label))
+        .order_by_asc(label_plugin::Column::PluginName)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(LabelPluginView {
+                kind: kinds
+                    .get(&(r.plugin_name.clone(), r.version.clone()))
+                    .cloned()
+                    .unwrap_or_default(),
+                secret_names: open_secrets(key, r.sealed_secrets.as_deref())?
+                    .into_keys()
+                    .collect(),
+                settings: serde_json::from_str(&r.settings).unwrap_or_default(),
+                allowed_hosts: serde_json::from_str(&r.allowed_hosts).unwrap_or_default(),
+                plugin_name: r.plugin_name,
+                version: r.version,
+                processor_id: r.processor_id,
+            })
+        })
+        .collect()
+}
+
+/// Every enabled plugin of every label, secrets opened: what the runtime loads.
+pub async fn all_enabled(
+    db: &DatabaseConnection,
+    key: &SecretsKey,
+) -> CoreResult<Vec<LabelPluginRuntime>> {
+    let kinds = kinds(db).await?;
+    let rows = label_plugin::Entity::find().all(db).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(LabelPluginRuntime {
+                kind: kinds
+                    .get(&(r.plugin_name.clone(), r.version.clone()))
+                    .cloned()
+                    .unwrap_or_default(),
+                secrets: open_secrets(key, r.sealed_secrets.as_deref())?,
+                settings: serde_json::from_str(&r.settings).unwrap_or_default(),
+                allowed_hosts: serde_json::from_str(&r.allowed_hosts).unwrap_or_default(),
+                label: r.label,
+                plugin_name: r.plugin_name,
+                version: r.version,
+                processor_id: r.processor_id,
+            })
+        })
+        .collect()
+}

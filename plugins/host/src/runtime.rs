@@ -1,0 +1,158 @@
+//! The live plugins: for every (label, plugin) the prepared instance template of the enabled
+//! version, with that label's settings. A reload builds a new table and swaps it in at once,
+//! so a new version takes over without dropping calls in flight (they hold the old one).
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use etalage_core::crypto::SecretsKey;
+use etalage_core::plugins::registry::{self, LabelPluginRuntime};
+use etalage_core::{CoreError, CoreResult};
+use sea_orm::DatabaseConnection;
+
+use crate::engine::{HostError, PluginEngine, Prepared};
+use crate::imports::PluginContext;
+use crate::run::{WasmMatcher, WasmProcessor};
+
+/// A plugin enabled for a label, ready to call.
+pub enum Loaded {
+    Matcher(WasmMatcher),
+    Processor(WasmProcessor),
+}
+
+pub struct LoadedPlugin {
+    pub name: String,
+    pub version: String,
+    pub processor_id: Option<i64>,
+    pub plugin: Loaded,
+}
+
+type Table = HashMap<(String, String), Arc<LoadedPlugin>>;
+
+pub struct PluginRuntime {
+    engine: Arc<PluginEngine>,
+    table: RwLock<Arc<Table>>,
+}
+
+fn host_err(e: HostError) -> CoreError {
+    CoreError::Internal(format!("plugin: {e}"))
+}
+
+impl PluginRuntime {
+    pub fn new(engine: Arc<PluginEngine>) -> Self {
+        PluginRuntime {
+            engine,
+            table: RwLock::new(Arc::new(HashMap::new())),
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<PluginEngine> {
+        &self.engine
+    }
+
+    fn current(&self) -> Arc<Table> {
+        match self.table.read() {
+            Ok(t) => Arc::clone(&t),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Loads every enabled plugin from the database and swaps the table in.
+    pub async fn reload(&self, db: &DatabaseConnection, key: &SecretsKey) -> CoreResult<()> {
+        let mut prepared: HashMap<(String, String), Prepared> = HashMap::new();
+        let mut table = Table::new();
+        for enabled in registry::all_enabled(db, key).await? {
+            let version_key = (enabled.plugin_name.clone(), enabled.version.clone());
+            let pre = match prepared.get(&version_key) {
+                Some(pre) => pre.clone(),
+                None => {
+                    let pre = self.prepare(db, &enabled).await?;
+                    prepared.insert(version_key, pre.clone());
+                    pre
+                }
+            };
+            let ctx = PluginContext {
+                label: enabled.label.clone(),
+                plugin: enabled.plugin_name.clone(),
+                version: enabled.version.clone(),
+                settings: enabled.settings.into_iter().collect(),
+                secrets: enabled.secrets.into_iter().collect(),
+                allowed_hosts: enabled.allowed_hosts,
+            };
+            let plugin = match pre.kind() {
+                crate::PluginKind::Matcher => Loaded::Matcher(
+                    WasmMatcher::new(Arc::clone(&self.engine), pre, ctx).map_err(host_err)?,
+                ),
+                crate::PluginKind::Processor => Loaded::Processor(
+                    WasmProcessor::new(Arc::clone(&self.engine), pre, ctx).map_err(host_err)?,
+                ),
+            };
+            table.insert(
+                (enabled.label, enabled.plugin_name.clone()),
+                Arc::new(LoadedPlugin {
+                    name: enabled.plugin_name,
+                    version: enabled.version,
+                    processor_id: enabled.processor_id,
+                    plugin,
+                }),
+            );
+        }
+        match self.table.write() {
+            Ok(mut t) => *t = Arc::new(table),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(table),
+        }
+        Ok(())
+    }
+
+    /// The artefact we compiled at installation; compiled again from the stored `.wasm` when
+    /// this server's engine differs (another wasmtime version).
+    async fn prepare(
+        &self,
+        db: &DatabaseConnection,
+        enabled: &LabelPluginRuntime,
+    ) -> CoreResult<Prepared> {
+        let row = registry::get_installed(db, &enabled.plugin_name, &enabled.version).await?;
+        let engine = Arc::clone(&self.engine);
+        tokio::task::spawn_blocking(move || {
+            let component = match engine.load(&row.compiled, &row.compiled_sha256, &row.engine_hash) {
+                Ok(component) => component,
+                Err(HostError::ArtefactMismatch) => {
+                    tracing::warn!(plugin = %row.name, version = %row.version, "recompiling a plugin for this engine");
+                    let artefact = engine.install(&row.wasm)?;
+                    engine.load(&artefact.compiled, &artefact.compiled_sha256, &artefact.engine_hash)?
+                }
+                Err(other) => return Err(other),
+            };
+            engine.prepare(&component)
+        })
+        .await
+        .map_err(|e| CoreError::Internal(format!("plugin preparation crashed: {e}")))?
+        .map_err(host_err)
+    }
+
+    /// The label's matcher: the one named, or its only (first) one.
+    pub fn matcher(&self, label: &str, name: Option<&str>) -> Option<Arc<LoadedPlugin>> {
+        self.find(label, name, |p| matches!(p.plugin, Loaded::Matcher(_)))
+    }
+
+    pub fn processor(&self, label: &str, name: &str) -> Option<Arc<LoadedPlugin>> {
+        self.find(label, Some(name), |p| {
+            matches!(p.plugin, Loaded::Processor(_))
+        })
+    }
+
+    fn find(
+        &self,
+        label: &str,
+        name: Option<&str>,
+        kind: impl Fn(&LoadedPlugin) -> bool,
+    ) -> Option<Arc<LoadedPlugin>> {
+        let table = self.current();
+        let mut candidates: Vec<&Arc<LoadedPlugin>> = table
+            .iter()
+            .filter(|((l, n), p)| l == label && name.is_none_or(|want| want == n) && kind(p))
+            .map(|(_, p)| p)
+            .collect();
+        candidates.sort_by(|a, b| a.name.cmp(&b.name));
+        candidates.first().map(|p| Arc::clone(p))
+    }
+}

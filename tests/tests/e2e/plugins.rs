@@ -1,0 +1,381 @@
+//! PLG-1, PLG-2, PRV-2 through the server: a platform admin installs a plugin, an operator
+//! enables it for their label, and the label's matcher ranks a batch; processor plugins only
+//! with a registered processor; every hand-over is a recorded disclosure.
+use etalage_core::authz::Role;
+use etalage_core::domain::{Email, Password};
+use etalage_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, plugin_wasm, storage_test};
+use reqwest::StatusCode;
+
+const HOST: &str = "werkweb.localhost";
+const PASSWORD: &str = "een wachtwoord voor de test";
+
+async fn person(app: &TestApp, name: &str, role: Role, domain: &str) -> reqwest::Client {
+    let email = format!("{name}@werkweb.net");
+    let account = etalage_core::accounts::create(
+        &app.db,
+        &Email::parse(&email).unwrap(),
+        name,
+        Some(&Password::parse(PASSWORD).unwrap()),
+    )
+    .await
+    .unwrap();
+    etalage_core::accounts::grant_role(&app.db, account.id, domain, role.as_str(), None)
+        .await
+        .unwrap();
+    app.authz.reload().await.unwrap();
+    let client = app.client();
+    assert_eq!(
+        app.api_login(&client, HOST, &email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    client
+}
+
+async fn admin(app: &TestApp) -> reqwest::Client {
+    app.create_admin().await;
+    let client = app.client();
+    app.api_login(&client, HOST, ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
+    client
+}
+
+async fn install(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    name: &str,
+    version: &str,
+    wasm: Vec<u8>,
+) -> reqwest::Response {
+    admin
+        .post(app.url(
+            HOST,
+            &format!("/api/v1/admin/plugins?name={name}&version={version}"),
+        ))
+        .header("content-type", "application/wasm")
+        .body(wasm)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn batch() -> serde_json::Value {
+    serde_json::json!({
+        "vacancy": { "id": "v1", "skills": [{ "skill": 1, "weight": 1.0, "required": true }, { "skill": 2, "weight": 0.5 }], "region": "utrecht", "hours_per_week": 32 },
+        "candidates": [
+            { "id": "p-1", "skills": [1], "region": "utrecht", "hours_per_week": 32 },
+            { "id": "p-2", "skills": [1, 2], "region": "utrecht", "hours_per_week": 32 },
+            { "id": "p-3", "skills": [2], "region": "utrecht", "hours_per_week": 32 }
+        ]
+    })
+}
+
+storage_test!(
+    plg_1_an_installed_matcher_ranks_a_batch_for_its_label,
+    |app: TestApp| async move {
+        let admin = admin(&app).await;
+        let installed = install(
+            &app,
+            &admin,
+            "skills-matcher",
+            "1.0.0",
+            plugin_wasm("skills_matcher"),
+        )
+        .await;
+        assert_eq!(installed.status(), StatusCode::CREATED);
+        let body: serde_json::Value = installed.json().await.unwrap();
+        assert_eq!(body["kind"], "matcher");
+
+        let recruiter = person(&app, "recruiter", Role::Recruiter, "werkweb").await;
+        // Not enabled for the label yet.
+        let none = recruiter
+            .post(app.url(HOST, "/api/v1/match"))
+            .json(&batch())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(none.status(), StatusCode::CONFLICT);
+
+        let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
+        let enabled = operator
+        .put(app.url(HOST, "/api/v1/admin/labels/werkweb/plugins/skills-matcher"))
+        .json(&serde_json::json!({ "version": "1.0.0", "settings": { "weight_skills": "0.8" }, "secrets": { "token": "s3cr3t" } }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(enabled.status(), StatusCode::OK);
+        let view: serde_json::Value = enabled.json().await.unwrap();
+        assert_eq!(view["secret_names"][0], "token");
+        assert!(
+            !view.to_string().contains("s3cr3t"),
+            "secrets are never shown back"
+        );
+
+        let ranked = recruiter
+            .post(app.url(HOST, "/api/v1/match"))
+            .json(&batch())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ranked.status(), StatusCode::OK);
+        let ranked: serde_json::Value = ranked.json().await.unwrap();
+        let order: Vec<&str> = ranked["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["candidate"].as_str().unwrap())
+            .collect();
+        assert_eq!(order, ["p-2", "p-1", "p-3"]);
+        assert!(
+            ranked["scores"][2]["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("required")
+        );
+
+        // Another label has no matcher: its recruiters get nothing through werkweb's plugin.
+        let other = recruiter
+            .post(app.url(HOST, "/l/65plus-werkt/api/v1/match"))
+            .json(&batch())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::FORBIDDEN);
+
+        // The hand-over is recorded as a disclosure of the label, with its subjects counted.
+        use sea_orm::EntityTrait;
+        let disclosures = etalage_core::store::entities::disclosure::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(disclosures.len(), 1);
+        assert_eq!(disclosures[0].label, "werkweb");
+        assert_eq!(disclosures[0].plugin_name, "skills-matcher");
+        assert_eq!(disclosures[0].event, "match.rank");
+        assert!(disclosures[0].subjects.contains("p-3"));
+        // The secret is sealed in the database.
+        let rows = etalage_core::store::entities::label_plugin::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(!rows[0].sealed_secrets.clone().unwrap().contains("s3cr3t"));
+        let page = operator
+            .get(app.url(HOST, "/admin/labels/werkweb/plugins"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("match.rank") && !page.contains("s3cr3t"),
+            "{page}"
+        );
+    }
+);
+
+storage_test!(
+    prv_2_a_processor_plugin_needs_a_registered_processor,
+    |app: TestApp| async move {
+        let admin = admin(&app).await;
+        assert_eq!(
+            install(
+                &app,
+                &admin,
+                "payroll-connector",
+                "1.0.0",
+                plugin_wasm("payroll_connector")
+            )
+            .await
+            .status(),
+            StatusCode::CREATED
+        );
+        let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
+        let url = app.url(
+            HOST,
+            "/api/v1/admin/labels/werkweb/plugins/payroll-connector",
+        );
+        let without = operator
+            .put(&url)
+            .json(&serde_json::json!({ "version": "1.0.0" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(without.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: serde_json::Value = without.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "processor_id");
+
+        let registered = admin
+        .post(app.url(HOST, "/api/v1/admin/processors"))
+        .json(&serde_json::json!({ "name": "Payrollpartner", "purpose": "Juridisch werkgever van uitzendkrachten", "data_categories": ["contact details", "BSN", "ID document", "IBAN"], "agreement_reference": "VO-2021-07" }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(registered.status(), StatusCode::CREATED);
+        let processor: serde_json::Value = registered.json().await.unwrap();
+        // Operators cannot register processors themselves.
+        let by_operator = operator.post(app.url(HOST, "/api/v1/admin/processors")).json(&serde_json::json!({ "name": "x", "purpose": "x", "data_categories": ["x"], "agreement_reference": "x" })).send().await.unwrap();
+        assert_eq!(by_operator.status(), StatusCode::FORBIDDEN);
+        let with = operator
+        .put(&url)
+        .json(&serde_json::json!({ "version": "1.0.0", "processor_id": processor["id"], "settings": { "base_url": "https://api.payroll.example/v1" }, "allowed_hosts": ["api.payroll.example"] }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(with.status(), StatusCode::OK);
+        let bad_host = operator
+        .put(&url)
+        .json(&serde_json::json!({ "version": "1.0.0", "processor_id": processor["id"], "allowed_hosts": ["https://api.payroll.example/v1"] }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(bad_host.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+);
+
+storage_test!(
+    plg_3_a_bad_upload_is_refused_and_leaves_nothing,
+    |app: TestApp| async move {
+        let admin = admin(&app).await;
+        let garbage = install(
+            &app,
+            &admin,
+            "broken",
+            "1.0.0",
+            b"not webassembly at all".to_vec(),
+        )
+        .await;
+        assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            garbage.headers()["content-type"],
+            "application/problem+json"
+        );
+        let bad_name = install(
+            &app,
+            &admin,
+            "Bad Name",
+            "1.0.0",
+            plugin_wasm("skills_matcher"),
+        )
+        .await;
+        assert_eq!(bad_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            install(
+                &app,
+                &admin,
+                "skills-matcher",
+                "1.0.0",
+                plugin_wasm("skills_matcher")
+            )
+            .await
+            .status(),
+            StatusCode::CREATED
+        );
+        let again = install(
+            &app,
+            &admin,
+            "skills-matcher",
+            "1.0.0",
+            plugin_wasm("skills_matcher"),
+        )
+        .await;
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        let list: serde_json::Value = admin
+            .get(app.url(HOST, "/api/v1/admin/plugins"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        // Only platform admins install.
+        let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
+        assert_eq!(
+            install(
+                &app,
+                &operator,
+                "skills-matcher",
+                "1.0.1",
+                plugin_wasm("skills_matcher")
+            )
+            .await
+            .status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+);
+
+storage_test!(
+    plg_1_an_upgrade_takes_over_and_survives_a_restart,
+    |app: TestApp| async move {
+        let admin = admin(&app).await;
+        install(
+            &app,
+            &admin,
+            "skills-matcher",
+            "1.0.0",
+            plugin_wasm("skills_matcher"),
+        )
+        .await;
+        install(
+            &app,
+            &admin,
+            "skills-matcher",
+            "1.1.0",
+            plugin_wasm("skills_matcher"),
+        )
+        .await;
+        let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
+        let url = app.url(HOST, "/api/v1/admin/labels/werkweb/plugins/skills-matcher");
+        operator
+            .put(&url)
+            .json(&serde_json::json!({ "version": "1.0.0" }))
+            .send()
+            .await
+            .unwrap();
+        let recruiter = person(&app, "recruiter", Role::Recruiter, "werkweb").await;
+        let first: serde_json::Value = recruiter
+            .post(app.url(HOST, "/api/v1/match"))
+            .json(&batch())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(first["version"], "1.0.0");
+        operator
+            .put(&url)
+            .json(&serde_json::json!({ "version": "1.1.0" }))
+            .send()
+            .await
+            .unwrap();
+        let second: serde_json::Value = recruiter
+            .post(app.url(HOST, "/api/v1/match"))
+            .json(&batch())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(second["version"], "1.1.0");
+        let storage = app.stop().await;
+        let app = etalage_tests::start(storage, |_| {}).await;
+        let recruiter = app.client();
+        app.api_login(&recruiter, HOST, "recruiter@werkweb.net", PASSWORD)
+            .await;
+        let after: serde_json::Value = recruiter
+            .post(app.url(HOST, "/api/v1/match"))
+            .json(&batch())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(after["version"], "1.1.0");
+    }
+);

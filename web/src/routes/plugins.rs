@@ -1,0 +1,855 @@
+//! Plugins in the console and the API: platform admins install versions and keep the
+//! processors register (PRV-2); label operators enable plugins for their label with settings,
+//! secrets and allowed hosts; the matching API ranks candidates through the label's matcher.
+//! Every hand-over of personal data to a plugin is recorded as a disclosure.
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post, put};
+use etalage_core::audit::Actor;
+use etalage_core::disclosures::{self, NewDisclosure};
+use etalage_core::plugins::registry::{self, LabelPluginInput, NewPlugin};
+use etalage_core::plugins::{
+    CandidateFeatures, Matcher, PluginError, VacancyProfile, WeightedSkill,
+};
+use etalage_core::processors::{self, ProcessorInput};
+use etalage_core::{CoreError, CoreResult};
+use etalage_plugin_host::{Artefact, HostError, Loaded};
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{AppError, AppResult};
+use crate::extract::PageCtx;
+use crate::routes::api::ApiJson;
+use crate::routes::guard::{Granted, Routes, Scope, perm};
+use crate::state::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        installed_api,
+        upload_api,
+        processors_api,
+        register_api,
+        label_plugins_api,
+        configure_api,
+        rank_api
+    ),
+    components(schemas(
+        InstalledPluginDto,
+        ProcessorDto,
+        LabelPluginDto,
+        LabelPluginRequest,
+        RankRequest,
+        RankResponse,
+        VacancyDto,
+        CandidateDto,
+        SkillDto,
+        ScoreDto
+    ))
+)]
+pub struct PluginsDoc;
+
+pub fn routes() -> Routes {
+    use Scope::{PathLabel, Platform, RequestLabel};
+    let upload_limit = DefaultBodyLimit::max(
+        etalage_plugin_host::Limits::default().max_component_bytes + 64 * 1024,
+    );
+    Routes::new()
+        .add(
+            Method::GET,
+            "/admin/plugins",
+            perm("plugin", "install", Platform),
+            get(installed_page),
+        )
+        .add(
+            Method::POST,
+            "/admin/plugins",
+            perm("plugin", "install", Platform),
+            post(upload_page).layer(upload_limit),
+        )
+        .add(
+            Method::GET,
+            "/admin/processors",
+            perm("plugin", "install", Platform),
+            get(processors_page),
+        )
+        .add(
+            Method::POST,
+            "/admin/processors",
+            perm("plugin", "install", Platform),
+            post(register_page),
+        )
+        .add(
+            Method::GET,
+            "/admin/labels/{slug}/plugins",
+            perm("plugin", "read", PathLabel),
+            get(label_plugins_page),
+        )
+        .add(
+            Method::POST,
+            "/admin/labels/{slug}/plugins",
+            perm("plugin", "configure", PathLabel),
+            post(configure_page),
+        )
+        .add(
+            Method::POST,
+            "/admin/labels/{slug}/plugins/{name}/disable",
+            perm("plugin", "configure", PathLabel),
+            post(disable_page),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/admin/plugins",
+            perm("plugin", "install", Platform),
+            get(installed_api),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/admin/plugins",
+            perm("plugin", "install", Platform),
+            post(upload_api).layer(upload_limit),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/admin/processors",
+            perm("plugin", "install", Platform),
+            get(processors_api),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/admin/processors",
+            perm("plugin", "install", Platform),
+            post(register_api),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/admin/labels/{slug}/plugins",
+            perm("plugin", "read", PathLabel),
+            get(label_plugins_api),
+        )
+        .add(
+            Method::PUT,
+            "/api/v1/admin/labels/{slug}/plugins/{name}",
+            perm("plugin", "configure", PathLabel),
+            put(configure_api),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/match",
+            perm("candidate", "read", RequestLabel),
+            post(rank_api),
+        )
+}
+
+fn host_error(err: HostError) -> AppError {
+    match err {
+        HostError::Engine(message) => AppError::Internal(message),
+        other => AppError::Core(CoreError::invalid("wasm", other.to_string())),
+    }
+}
+
+/// Checks and precompiles an upload off the async threads (compiling takes a while), then
+/// stores it; a bad upload leaves nothing behind.
+async fn install(
+    state: &AppState,
+    actor: i64,
+    name: String,
+    version: String,
+    wasm: Vec<u8>,
+) -> AppResult<registry::InstalledPlugin> {
+    registry::parse_name(&name)?;
+    registry::parse_version(&version)?;
+    let engine = state.plugins.engine().clone();
+    let bytes = wasm.clone();
+    let artefact: Artefact = tokio::task::spawn_blocking(move || engine.install(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(format!("plugin compilation crashed: {e}")))?
+        .map_err(host_error)?;
+    let stored = registry::store_installed(
+        &state.db,
+        NewPlugin {
+            name,
+            version,
+            kind: artefact.kind.as_str().to_string(),
+            wasm,
+            wasm_sha256: artefact.wasm_sha256,
+            compiled: artefact.compiled,
+            compiled_sha256: artefact.compiled_sha256,
+            engine_hash: artefact.engine_hash,
+        },
+        Actor::Account(actor),
+    )
+    .await?;
+    Ok(stored)
+}
+
+async fn installed_page(
+    State(state): State<AppState>,
+    _granted: Granted,
+    page: PageCtx,
+) -> AppResult<Response> {
+    render_installed(&state, &page, StatusCode::OK, None).await
+}
+
+async fn render_installed(
+    state: &AppState,
+    page: &PageCtx,
+    status: StatusCode,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let plugins = registry::list_installed(&state.db).await?;
+    Ok(page.render_status(state, status, "admin_plugins.html", context! { section => "plugins", plugins => Value::from_serialize(&plugins), error => error }))
+}
+
+async fn upload_page(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    let (mut name, mut version, mut wasm) = (String::new(), String::new(), Vec::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        match field.name() {
+            Some("name") => {
+                name = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?
+                    .trim()
+                    .to_string()
+            }
+            Some("version") => {
+                version = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?
+                    .trim()
+                    .to_string()
+            }
+            Some("file") => {
+                wasm = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?
+                    .to_vec()
+            }
+            _ => {}
+        }
+    }
+    match install(&state, granted.account()?.id, name, version, wasm).await {
+        Ok(_) => Ok(Redirect::to(&page.link("/admin/plugins")).into_response()),
+        Err(AppError::Core(CoreError::Invalid { field, message })) => {
+            render_installed(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{field}: {message}")),
+            )
+            .await
+        }
+        Err(AppError::Core(CoreError::Conflict(message))) => {
+            render_installed(&state, &page, StatusCode::CONFLICT, Some(message)).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct UploadParams {
+    /// The plugin's name, e.g. `skills-matcher`.
+    name: String,
+    /// Its version, e.g. `1.0.0`.
+    version: String,
+}
+
+/// Install a plugin version: the body is the `.wasm` component (`application/wasm`).
+#[utoipa::path(post, path = "/api/v1/admin/plugins", tag = "plugins", params(UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/wasm"),
+    responses((status = 201, body = InstalledPluginDto), (status = 422, body = crate::routes::api::Problem, content_type = "application/problem+json"), (status = 409, body = crate::routes::api::Problem, content_type = "application/problem+json")))]
+async fn upload_api(
+    State(state): State<AppState>,
+    granted: Granted,
+    Query(params): Query<UploadParams>,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<InstalledPluginDto>)> {
+    let stored = install(
+        &state,
+        granted.account()?.id,
+        params.name,
+        params.version,
+        body.to_vec(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstalledPluginDto {
+    name: String,
+    version: String,
+    /// `matcher` or `processor`.
+    kind: String,
+    sha256: String,
+    size: usize,
+}
+
+impl From<registry::InstalledPlugin> for InstalledPluginDto {
+    fn from(p: registry::InstalledPlugin) -> Self {
+        InstalledPluginDto {
+            name: p.name,
+            version: p.version,
+            kind: p.kind,
+            sha256: p.wasm_sha256,
+            size: p.size,
+        }
+    }
+}
+
+/// Installed plugin versions.
+#[utoipa::path(get, path = "/api/v1/admin/plugins", tag = "plugins", responses((status = 200, body = Vec<InstalledPluginDto>)))]
+async fn installed_api(
+    State(state): State<AppState>,
+    _granted: Granted,
+) -> AppResult<Json<Vec<InstalledPluginDto>>> {
+    Ok(Json(
+        registry::list_installed(&state.db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+async fn processors_page(
+    State(state): State<AppState>,
+    _granted: Granted,
+    page: PageCtx,
+) -> AppResult<Response> {
+    render_processors(&state, &page, StatusCode::OK, None).await
+}
+
+async fn render_processors(
+    state: &AppState,
+    page: &PageCtx,
+    status: StatusCode,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let list = processors::list(&state.db).await?;
+    Ok(page.render_status(state, status, "admin_processors.html", context! { section => "processors", processors => Value::from_serialize(&list), error => error }))
+}
+
+#[derive(Deserialize)]
+struct ProcessorForm {
+    name: String,
+    purpose: String,
+    data_categories: String,
+    agreement_reference: String,
+}
+
+async fn register_page(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+    axum::Form(form): axum::Form<ProcessorForm>,
+) -> AppResult<Response> {
+    let input = ProcessorInput {
+        name: form.name,
+        purpose: form.purpose,
+        data_categories: form
+            .data_categories
+            .split(',')
+            .map(str::to_string)
+            .collect(),
+        agreement_reference: form.agreement_reference,
+    };
+    match processors::save(
+        &state.db,
+        None,
+        input,
+        Actor::Account(granted.account()?.id),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&page.link("/admin/processors")).into_response()),
+        Err(CoreError::Invalid { field, message }) => {
+            render_processors(
+                &state,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{field}: {message}")),
+            )
+            .await
+        }
+        Err(CoreError::Conflict(message)) => {
+            render_processors(&state, &page, StatusCode::CONFLICT, Some(message)).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ProcessorDto {
+    #[serde(default)]
+    id: i64,
+    name: String,
+    purpose: String,
+    data_categories: Vec<String>,
+    agreement_reference: String,
+}
+
+/// The processors register.
+#[utoipa::path(get, path = "/api/v1/admin/processors", tag = "plugins", responses((status = 200, body = Vec<ProcessorDto>)))]
+async fn processors_api(
+    State(state): State<AppState>,
+    _granted: Granted,
+) -> AppResult<Json<Vec<ProcessorDto>>> {
+    Ok(Json(
+        processors::list(&state.db)
+            .await?
+            .into_iter()
+            .map(|p| ProcessorDto {
+                id: p.id,
+                name: p.name,
+                purpose: p.purpose,
+                data_categories: p.data_categories,
+                agreement_reference: p.agreement_reference,
+            })
+            .collect(),
+    ))
+}
+
+/// Register a processor (PRV-2).
+#[utoipa::path(post, path = "/api/v1/admin/processors", tag = "plugins", request_body = ProcessorDto, responses((status = 201, body = ProcessorDto)))]
+async fn register_api(
+    State(state): State<AppState>,
+    granted: Granted,
+    ApiJson(body): ApiJson<ProcessorDto>,
+) -> AppResult<(StatusCode, Json<ProcessorDto>)> {
+    let p = processors::save(
+        &state.db,
+        None,
+        ProcessorInput {
+            name: body.name,
+            purpose: body.purpose,
+            data_categories: body.data_categories,
+            agreement_reference: body.agreement_reference,
+        },
+        Actor::Account(granted.account()?.id),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ProcessorDto {
+            id: p.id,
+            name: p.name,
+            purpose: p.purpose,
+            data_categories: p.data_categories,
+            agreement_reference: p.agreement_reference,
+        }),
+    ))
+}
+
+async fn label_plugins_page(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+) -> AppResult<Response> {
+    render_label_plugins(&state, &granted, &page, StatusCode::OK, None).await
+}
+
+async fn render_label_plugins(
+    state: &AppState,
+    granted: &Granted,
+    page: &PageCtx,
+    status: StatusCode,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let enabled = registry::for_label(&state.db, &state.secrets_key, &granted.domain).await?;
+    let installed = registry::list_installed(&state.db).await?;
+    let register = processors::list(&state.db).await?;
+    let disclosures = disclosures::recent(&state.db, &granted.domain, 50).await?;
+    Ok(page.render_status(
+        state,
+        status,
+        "admin_label_plugins.html",
+        context! {
+            section => "labels",
+            slug => granted.domain,
+            enabled => Value::from_serialize(&enabled),
+            installed => Value::from_serialize(&installed),
+            processors => Value::from_serialize(&register),
+            disclosures => disclosures.iter().map(|d| context! {
+                at => d.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                plugin => format!("{}@{}", d.plugin_name, d.plugin_version),
+                event => d.event,
+                categories => d.data_categories,
+                subjects => d.subjects,
+                outcome => d.outcome,
+            }).collect::<Vec<_>>(),
+            error => error,
+        },
+    ))
+}
+
+/// `key = value` lines into a map; blank lines and `#` comments are skipped.
+fn key_values(field: &'static str, text: &str) -> CoreResult<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| CoreError::invalid(field, format!("{line:?} is not key = value")))?;
+        out.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct ConfigureForm {
+    /// `name@version`
+    plugin: String,
+    #[serde(default)]
+    settings: String,
+    #[serde(default)]
+    secrets: String,
+    #[serde(default)]
+    allowed_hosts: String,
+    #[serde(default)]
+    processor_id: String,
+}
+
+async fn apply(
+    state: &AppState,
+    granted: &Granted,
+    input: LabelPluginInput,
+) -> AppResult<registry::LabelPluginView> {
+    let view = registry::configure(
+        &state.db,
+        &state.secrets_key,
+        &granted.domain,
+        input,
+        Actor::Account(granted.account()?.id),
+    )
+    .await?;
+    state.plugins.reload(&state.db, &state.secrets_key).await?;
+    Ok(view)
+}
+
+async fn configure_page(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+    axum::Form(form): axum::Form<ConfigureForm>,
+) -> AppResult<Response> {
+    let result = async {
+        let (name, version) = form
+            .plugin
+            .split_once('@')
+            .ok_or_else(|| CoreError::invalid("plugin", "choose an installed plugin version"))?;
+        let input = LabelPluginInput {
+            plugin_name: name.to_string(),
+            version: version.to_string(),
+            settings: key_values("settings", &form.settings)?,
+            secrets: key_values("secrets", &form.secrets)?,
+            allowed_hosts: form
+                .allowed_hosts
+                .split([',', '\n', ' '])
+                .map(str::to_string)
+                .collect(),
+            processor_id: form.processor_id.trim().parse().ok(),
+        };
+        Ok::<_, AppError>(input)
+    }
+    .await;
+    let outcome = match result {
+        Ok(input) => apply(&state, &granted, input).await.map(|_| ()),
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(
+            &page.link(&format!("/admin/labels/{}/plugins", granted.domain)),
+        )
+        .into_response()),
+        Err(AppError::Core(CoreError::Invalid { field, message })) => {
+            render_label_plugins(
+                &state,
+                &granted,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{field}: {message}")),
+            )
+            .await
+        }
+        Err(AppError::Core(CoreError::NotFound(what))) => {
+            render_label_plugins(
+                &state,
+                &granted,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{what} not found")),
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn disable_page(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+    Path((_, name)): Path<(String, String)>,
+) -> AppResult<Response> {
+    registry::disable(
+        &state.db,
+        &granted.domain,
+        &name,
+        Actor::Account(granted.account()?.id),
+    )
+    .await?;
+    state.plugins.reload(&state.db, &state.secrets_key).await?;
+    Ok(
+        Redirect::to(&page.link(&format!("/admin/labels/{}/plugins", granted.domain)))
+            .into_response(),
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LabelPluginDto {
+    name: String,
+    version: String,
+    kind: String,
+    settings: BTreeMap<String, String>,
+    /// Names only: secret values are never shown back.
+    secret_names: Vec<String>,
+    allowed_hosts: Vec<String>,
+    processor_id: Option<i64>,
+}
+
+impl From<registry::LabelPluginView> for LabelPluginDto {
+    fn from(v: registry::LabelPluginView) -> Self {
+        LabelPluginDto {
+            name: v.plugin_name,
+            version: v.version,
+            kind: v.kind,
+            settings: v.settings,
+            secret_names: v.secret_names,
+            allowed_hosts: v.allowed_hosts,
+            processor_id: v.processor_id,
+        }
+    }
+}
+
+/// The label's enabled plugins.
+#[utoipa::path(get, path = "/api/v1/admin/labels/{slug}/plugins", tag = "plugins", params(("slug" = String, Path)), responses((status = 200, body = Vec<LabelPluginDto>)))]
+async fn label_plugins_api(
+    State(state): State<AppState>,
+    granted: Granted,
+) -> AppResult<Json<Vec<LabelPluginDto>>> {
+    Ok(Json(
+        registry::for_label(&state.db, &state.secrets_key, &granted.domain)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelPluginRequest {
+    version: String,
+    #[serde(default)]
+    settings: BTreeMap<String, String>,
+    /// Empty values keep the stored secret.
+    #[serde(default)]
+    secrets: BTreeMap<String, String>,
+    #[serde(default)]
+    allowed_hosts: Vec<String>,
+    /// Required for processor plugins: their entry in the processors register.
+    processor_id: Option<i64>,
+}
+
+/// Enable or reconfigure a plugin for the label; effective at once.
+#[utoipa::path(put, path = "/api/v1/admin/labels/{slug}/plugins/{name}", tag = "plugins", params(("slug" = String, Path), ("name" = String, Path)),
+    request_body = LabelPluginRequest, responses((status = 200, body = LabelPluginDto), (status = 422, body = crate::routes::api::Problem, content_type = "application/problem+json")))]
+async fn configure_api(
+    State(state): State<AppState>,
+    granted: Granted,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<LabelPluginRequest>,
+) -> AppResult<Json<LabelPluginDto>> {
+    let name = path.1;
+    let view = apply(
+        &state,
+        &granted,
+        LabelPluginInput {
+            plugin_name: name,
+            version: body.version,
+            settings: body.settings,
+            secrets: body.secrets,
+            allowed_hosts: body.allowed_hosts,
+            processor_id: body.processor_id,
+        },
+    )
+    .await?;
+    Ok(Json(view.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SkillDto {
+    skill: u32,
+    weight: f32,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VacancyDto {
+    id: String,
+    skills: Vec<SkillDto>,
+    region: Option<String>,
+    hours_per_week: Option<u32>,
+    min_years_experience: Option<u32>,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    driving_licences: Vec<String>,
+}
+
+/// A pseudonymous candidate feature record: never a name or contact details.
+#[derive(Deserialize, ToSchema)]
+pub struct CandidateDto {
+    id: String,
+    skills: Vec<u32>,
+    region: Option<String>,
+    hours_per_week: Option<u32>,
+    #[serde(default)]
+    years_experience: u32,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    driving_licences: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RankRequest {
+    /// The matcher to use; the label's only (or first) one when left out.
+    plugin: Option<String>,
+    vacancy: VacancyDto,
+    candidates: Vec<CandidateDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScoreDto {
+    candidate: String,
+    score: f32,
+    explanation: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RankResponse {
+    plugin: String,
+    version: String,
+    scores: Vec<ScoreDto>,
+}
+
+/// Rank candidates for a vacancy through the label's matcher plugin (PLG-1). Recorded as a
+/// disclosure of pseudonymous candidate features to that plugin.
+#[utoipa::path(post, path = "/api/v1/match", tag = "plugins", request_body = RankRequest,
+    responses((status = 200, body = RankResponse), (status = 409, body = crate::routes::api::Problem, content_type = "application/problem+json"), (status = 502, body = crate::routes::api::Problem, content_type = "application/problem+json"), (status = 504, body = crate::routes::api::Problem, content_type = "application/problem+json")))]
+async fn rank_api(
+    State(state): State<AppState>,
+    granted: Granted,
+    ApiJson(body): ApiJson<RankRequest>,
+) -> AppResult<Json<RankResponse>> {
+    let loaded = state
+        .plugins
+        .matcher(&granted.domain, body.plugin.as_deref())
+        .ok_or_else(|| {
+            AppError::Plugin(PluginError::Unavailable(format!(
+                "no matcher plugin is enabled for {}",
+                granted.domain
+            )))
+        })?;
+    let Loaded::Matcher(matcher) = &loaded.plugin else {
+        return Err(AppError::Internal(
+            "a matcher slot holds another kind".into(),
+        ));
+    };
+    let vacancy = VacancyProfile {
+        id: body.vacancy.id,
+        skills: body
+            .vacancy
+            .skills
+            .into_iter()
+            .map(|s| WeightedSkill {
+                skill: s.skill,
+                weight: s.weight,
+                required: s.required,
+            })
+            .collect(),
+        region: body.vacancy.region,
+        hours_per_week: body.vacancy.hours_per_week,
+        min_years_experience: body.vacancy.min_years_experience,
+        languages: body.vacancy.languages,
+        driving_licences: body.vacancy.driving_licences,
+    };
+    let candidates: Vec<CandidateFeatures> = body
+        .candidates
+        .into_iter()
+        .map(|c| CandidateFeatures {
+            id: c.id,
+            skills: c.skills,
+            region: c.region,
+            hours_per_week: c.hours_per_week,
+            years_experience: c.years_experience,
+            languages: c.languages,
+            driving_licences: c.driving_licences,
+        })
+        .collect();
+    let result = matcher.rank(&vacancy, &candidates).await;
+    disclosures::record(
+        &state.db,
+        NewDisclosure {
+            label: granted.domain.clone(),
+            plugin_name: loaded.name.clone(),
+            plugin_version: loaded.version.clone(),
+            processor_id: loaded.processor_id,
+            data_categories: vec!["pseudonymous candidate features".into()],
+            event: "match.rank".into(),
+            subjects: candidates.iter().map(|c| c.id.clone()).collect(),
+            outcome: match &result {
+                Ok(_) => "ok".into(),
+                Err(e) => e.to_string(),
+            },
+        },
+    )
+    .await?;
+    let scores = result?;
+    Ok(Json(RankResponse {
+        plugin: loaded.name.clone(),
+        version: loaded.version.clone(),
+        scores: scores
+            .into_iter()
+            .map(|s| ScoreDto {
+                candidate: s.candidate,
+                score: s.score,
+                explanation: s.explanation,
+            })
+            .collect(),
+    }))
+}
