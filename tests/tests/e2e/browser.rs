@@ -138,3 +138,104 @@ async fn ten_2_operator_invites_a_recruiter_who_sees_only_their_label() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plg_1_admin_uploads_a_matcher_an_operator_enables_it_and_the_api_ranks() {
+    use etalage_core::domain::{Email, Password};
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await;
+    app.create_admin().await;
+    let host = "werkweb.localhost";
+    let wasm_path = browser.dir.path().join("skills-matcher.wasm");
+    std::fs::write(&wasm_path, etalage_tests::plugin_wasm("skills_matcher")).unwrap();
+
+    // The platform admin installs the plugin through the upload form.
+    browser.goto(&app.url(host, "/login")).await;
+    browser.fill("input[name=email]", ADMIN_EMAIL).await;
+    browser.fill("input[name=password]", ADMIN_PASSWORD).await;
+    browser.click("#login-submit").await;
+    browser.wait_for("table#labels").await;
+    browser.goto(&app.url(host, "/admin/plugins")).await;
+    browser
+        .fill("form#upload input[name=name]", "skills-matcher")
+        .await;
+    browser
+        .fill("form#upload input[name=version]", "1.0.0")
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("form#upload input[name=file]"))
+        .await
+        .unwrap()
+        .send_keys(&wasm_path.display().to_string())
+        .await
+        .unwrap();
+    browser.click("#upload-submit").await;
+    let installed = browser.wait_for("table#plugins").await;
+    if !installed.contains("skills-matcher") || !installed.contains("matcher") {
+        browser.screenshot("upload").await;
+        panic!("not installed: {installed}");
+    }
+    browser.click("#logout").await;
+    browser.wait_for("#login-submit").await;
+
+    // The label operator enables it for their label with a setting.
+    let operator = etalage_core::accounts::create(
+        &app.db,
+        &Email::parse("operator@werkweb.net").unwrap(),
+        "Operator",
+        Some(&Password::parse("wachtwoord van de operator").unwrap()),
+    )
+    .await
+    .unwrap();
+    etalage_core::accounts::grant_role(&app.db, operator.id, "werkweb", "label-operator", None)
+        .await
+        .unwrap();
+    app.authz.reload().await.unwrap();
+    browser
+        .fill("input[name=email]", "operator@werkweb.net")
+        .await;
+    browser
+        .fill("input[name=password]", "wachtwoord van de operator")
+        .await;
+    browser.click("#login-submit").await;
+    browser.wait_for("#nav-admin").await;
+    browser
+        .goto(&app.url(host, "/admin/labels/werkweb/plugins"))
+        .await;
+    browser
+        .fill(
+            "form#configure textarea[name=settings]",
+            "weight_skills = 0.9",
+        )
+        .await;
+    browser.click("#configure-submit").await;
+    let enabled = browser.wait_for("table#enabled").await;
+    assert!(enabled.contains("skills-matcher@1.0.0"), "{enabled}");
+
+    // An API call ranks a batch through it.
+    let client = app.client();
+    app.api_login(
+        &client,
+        host,
+        "operator@werkweb.net",
+        "wachtwoord van de operator",
+    )
+    .await;
+    let ranked: serde_json::Value = client
+        .post(app.url(host, "/api/v1/match"))
+        .json(&serde_json::json!({
+            "vacancy": { "id": "v", "skills": [{ "skill": 7, "weight": 1.0 }] },
+            "candidates": [{ "id": "a", "skills": [] }, { "id": "b", "skills": [7] }]
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ranked["scores"][0]["candidate"], "b", "{ranked}");
+    browser.close().await;
+}
