@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use etalage_core::plugins::{CandidateFeatures, Matcher, VacancyProfile, WeightedSkill};
 use etalage_plugin_host::{Limits, WasmMatcher};
-use etalage_plugin_sdk::{Candidate, Vacancy, WeightedSkill as SdkSkill};
+use etalage_plugin_sdk::{Batch, Candidate, Span, Vacancy, WeightedSkill as SdkSkill};
 
 fn percentile(mut samples: Vec<Duration>, p: f64) -> Duration {
     samples.sort();
@@ -60,36 +60,65 @@ fn batch(n: usize) -> (VacancyProfile, Vec<CandidateFeatures>) {
     (vacancy, candidates)
 }
 
-fn native_types(v: &VacancyProfile, cs: &[CandidateFeatures]) -> (Vacancy, Vec<Candidate>) {
-    (
-        Vacancy {
-            id: v.id.clone(),
-            skills: v
-                .skills
-                .iter()
-                .map(|s| SdkSkill {
-                    skill: s.skill,
-                    weight: s.weight,
-                    required: s.required,
-                })
-                .collect(),
-            region: v.region.clone(),
-            hours_per_week: v.hours_per_week,
-            min_years_experience: v.min_years_experience,
-            languages: v.languages.clone(),
-            driving_licences: v.driving_licences.clone(),
-        },
-        cs.iter()
-            .map(|c| Candidate {
-                id: c.id.clone(),
-                skills: c.skills.clone(),
-                region: c.region.clone(),
-                hours_per_week: c.hours_per_week,
-                years_experience: c.years_experience,
-                languages: c.languages.clone(),
-                driving_licences: c.driving_licences.clone(),
+/// The batch as the plugin receives it (interned words), for the native run.
+fn native_types(v: &VacancyProfile, cs: &[CandidateFeatures]) -> (Vacancy, Batch) {
+    let mut words: Vec<String> = Vec::new();
+    let mut id = |w: &str| -> u32 {
+        let w = w.to_lowercase();
+        match words.iter().position(|x| *x == w) {
+            Some(i) => i as u32,
+            None => {
+                words.push(w);
+                (words.len() - 1) as u32
+            }
+        }
+    };
+    let vacancy = Vacancy {
+        skills: v
+            .skills
+            .iter()
+            .map(|s| SdkSkill {
+                skill: s.skill,
+                weight: s.weight,
+                required: s.required,
             })
             .collect(),
+        region: v.region.as_deref().map(&mut id),
+        hours_per_week: v.hours_per_week,
+        min_years_experience: v.min_years_experience,
+        languages: v.languages.iter().map(|l| id(l)).collect(),
+        driving_licences: v.driving_licences.iter().map(|l| id(l)).collect(),
+    };
+    let mut pool = Vec::new();
+    let span = |ids: Vec<u32>, pool: &mut Vec<u32>| {
+        let start = pool.len() as u32;
+        pool.extend(ids);
+        Span {
+            start,
+            len: pool.len() as u32 - start,
+        }
+    };
+    let candidates = cs
+        .iter()
+        .map(|c| Candidate {
+            skills: span(c.skills.clone(), &mut pool),
+            region: c.region.as_deref().map(&mut id),
+            hours_per_week: c.hours_per_week,
+            years_experience: c.years_experience,
+            languages: span(c.languages.iter().map(|l| id(l)).collect(), &mut pool),
+            driving_licences: span(
+                c.driving_licences.iter().map(|l| id(l)).collect(),
+                &mut pool,
+            ),
+        })
+        .collect();
+    (
+        vacancy,
+        Batch {
+            candidates,
+            pool,
+            terms: words,
+        },
     )
 }
 
@@ -124,6 +153,19 @@ async fn main() {
     );
     row("empty matcher: fresh store + instantiate + call", samples);
 
+    // The cost of handing a batch over, without any scoring.
+    let (vacancy, candidates) = batch(size);
+    let mut handover = Vec::new();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        empty.rank(&vacancy, &candidates).await.unwrap();
+        handover.push(t.elapsed());
+    }
+    row(
+        &format!("empty matcher, {size} candidates (hand-over only)"),
+        handover,
+    );
+
     let skills = WasmMatcher::new(
         engine.clone(),
         support::prepared(&engine, "skills_matcher"),
@@ -131,7 +173,7 @@ async fn main() {
     )
     .unwrap();
     let (vacancy, candidates) = batch(size);
-    let (native_vacancy, native_candidates) = native_types(&vacancy, &candidates);
+    let (native_vacancy, native_batch) = native_types(&vacancy, &candidates);
     let weights = skills_matcher::Weights::default();
     let mut wasm = Vec::new();
     let mut native = Vec::new();
@@ -143,9 +185,13 @@ async fn main() {
 
         let t = Instant::now();
         // The same algorithm natively, including building the answer and sorting it.
-        let mut scores: Vec<_> = native_candidates
+        let mut scores: Vec<_> = native_batch
+            .candidates
             .iter()
-            .map(|c| skills_matcher::score(&native_vacancy, c, weights))
+            .enumerate()
+            .map(|(i, c)| {
+                skills_matcher::score(&native_vacancy, &native_batch, i as u32, c, weights)
+            })
             .collect();
         scores.sort_by(|a, b| b.score.total_cmp(&a.score));
         native.push(t.elapsed());

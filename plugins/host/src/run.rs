@@ -140,6 +140,30 @@ impl WasmMatcher {
     }
 }
 
+/// Interned words (lower case): id = position in `names`.
+#[derive(Default)]
+struct Terms {
+    names: Vec<String>,
+    ids: std::collections::HashMap<String, u32>,
+}
+
+impl Terms {
+    fn id(&mut self, word: &str) -> u32 {
+        // Most words arrive interned-ready: look them up before allocating a lower-case copy.
+        if let Some(id) = self.ids.get(word) {
+            return *id;
+        }
+        let key = word.trim().to_lowercase();
+        if let Some(id) = self.ids.get(&key) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(key.clone());
+        self.ids.insert(key, id);
+        id
+    }
+}
+
 fn input_size(vacancy: &VacancyProfile, candidates: &[CandidateFeatures]) -> usize {
     let strings = |v: &[String]| v.iter().map(|s| s.len() + 8).sum::<usize>();
     let vacancy_size = vacancy.id.len()
@@ -174,8 +198,9 @@ impl Matcher for WasmMatcher {
                 limits.max_input_bytes
             )));
         }
+        // Regions, languages and licences cross as interned ids, candidates as positions.
+        let mut terms = Terms::default();
         let v = wit_matching::Vacancy {
-            id: vacancy.id.clone(),
             skills: vacancy
                 .skills
                 .iter()
@@ -185,47 +210,74 @@ impl Matcher for WasmMatcher {
                     required: s.required,
                 })
                 .collect(),
-            region: vacancy.region.clone(),
+            region: vacancy.region.as_deref().map(|r| terms.id(r)),
             hours_per_week: vacancy.hours_per_week,
             min_years_experience: vacancy.min_years_experience,
-            languages: vacancy.languages.clone(),
-            driving_licences: vacancy.driving_licences.clone(),
+            languages: vacancy.languages.iter().map(|l| terms.id(l)).collect(),
+            driving_licences: vacancy
+                .driving_licences
+                .iter()
+                .map(|l| terms.id(l))
+                .collect(),
+        };
+        // Every id list of every candidate is a range of one pool: the batch crosses in a few
+        // copies instead of one allocation per list.
+        let mut pool: Vec<u32> = Vec::with_capacity(candidates.len() * 10);
+        let span = |ids: &mut dyn Iterator<Item = u32>, pool: &mut Vec<u32>| {
+            let start = pool.len() as u32;
+            pool.extend(ids);
+            wit_matching::Span {
+                start,
+                len: pool.len() as u32 - start,
+            }
         };
         let cs: Vec<wit_matching::Candidate> = candidates
             .iter()
             .map(|c| wit_matching::Candidate {
-                id: c.id.clone(),
-                skills: c.skills.clone(),
-                region: c.region.clone(),
+                skills: span(&mut c.skills.iter().copied(), &mut pool),
+                region: c.region.as_deref().map(|r| terms.id(r)),
                 hours_per_week: c.hours_per_week,
                 years_experience: c.years_experience,
-                languages: c.languages.clone(),
-                driving_licences: c.driving_licences.clone(),
+                languages: span(&mut c.languages.iter().map(|l| terms.id(l)), &mut pool),
+                driving_licences: span(
+                    &mut c.driving_licences.iter().map(|l| terms.id(l)),
+                    &mut pool,
+                ),
             })
             .collect();
+        let batch = wit_matching::Batch {
+            candidates: cs,
+            pool,
+            terms: terms.names,
+        };
         let deadline = limits.matcher_deadline;
         let mut store = self.call.store(deadline);
         let scores = with_deadline(deadline, async {
             let instance = self.pre.instantiate_async(&mut store).await?;
             instance
                 .etalage_plugin_matching()
-                .call_rank(&mut store, &v, &cs)
+                .call_rank(&mut store, &v, &batch)
                 .await
         })
         .await?;
-        let out_bytes: usize = scores
-            .iter()
-            .map(|s| s.candidate.len() + s.explanation.len() + 4)
-            .sum();
+        let out_bytes: usize = scores.iter().map(|s| s.explanation.len() + 8).sum();
         check_output(out_bytes, limits.max_output_bytes)?;
-        Ok(scores
+        scores
             .into_iter()
-            .map(|s| MatchScore {
-                candidate: s.candidate,
-                score: s.score,
-                explanation: s.explanation,
+            .map(|s| {
+                let candidate = candidates.get(s.candidate as usize).ok_or_else(|| {
+                    PluginError::Crashed(format!(
+                        "the plugin scored candidate {}, which is not in the batch",
+                        s.candidate
+                    ))
+                })?;
+                Ok(MatchScore {
+                    candidate: candidate.id.clone(),
+                    score: s.score,
+                    explanation: s.explanation,
+                })
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -32,8 +32,40 @@ pub mod processor_bindings {
 }
 
 pub use matcher_bindings::exports::etalage::plugin::matching::{
-    Candidate, Score, Vacancy, WeightedSkill,
+    Batch, Candidate, Score, Span, Vacancy, WeightedSkill,
 };
+
+impl Batch {
+    fn span(&self, span: Span) -> &[u32] {
+        let start = span.start as usize;
+        self.pool
+            .get(start..start.saturating_add(span.len as usize))
+            .unwrap_or(&[])
+    }
+
+    /// The candidate's skill ids.
+    pub fn skills(&self, candidate: &Candidate) -> &[u32] {
+        self.span(candidate.skills)
+    }
+
+    /// The candidate's language ids (see [`Batch::term`]).
+    pub fn languages(&self, candidate: &Candidate) -> &[u32] {
+        self.span(candidate.languages)
+    }
+
+    /// The candidate's driving licence ids (see [`Batch::term`]).
+    pub fn driving_licences(&self, candidate: &Candidate) -> &[u32] {
+        self.span(candidate.driving_licences)
+    }
+
+    /// The word behind a region, language or licence id.
+    pub fn term(&self, id: u32) -> &str {
+        self.terms
+            .get(id as usize)
+            .map(String::as_str)
+            .unwrap_or("?")
+    }
+}
 pub use processor_bindings::exports::etalage::plugin::integration::{Placement, Subscriber};
 
 /// Messages for the operator's plugin log.
@@ -96,8 +128,9 @@ pub mod http {
 
 /// A label's matcher: scores a batch of pseudonymous candidates for one vacancy.
 pub trait Matcher {
-    /// One score per candidate, in any order; candidates left out count as not suitable.
-    fn rank(vacancy: Vacancy, candidates: Vec<Candidate>) -> Result<Vec<Score>, String>;
+    /// One score per candidate (`Score::candidate` is its position in the batch), in any
+    /// order; candidates left out count as not suitable.
+    fn rank(vacancy: Vacancy, batch: Batch) -> Result<Vec<Score>, String>;
 }
 
 /// A processor integration. Every handler has a default that refuses, so a newsletter
@@ -130,9 +163,9 @@ macro_rules! register_matcher {
         {
             fn rank(
                 vacancy: $crate::Vacancy,
-                candidates: ::std::vec::Vec<$crate::Candidate>,
+                batch: $crate::Batch,
             ) -> ::std::result::Result<::std::vec::Vec<$crate::Score>, ::std::string::String> {
-                <$plugin as $crate::Matcher>::rank(vacancy, candidates)
+                <$plugin as $crate::Matcher>::rank(vacancy, batch)
             }
         }
         $crate::matcher_bindings::export_matcher_world!(__EtalageMatcherExport);

@@ -1,6 +1,6 @@
 //! Weighted skills, region and hours. The scoring is a plain function ([`score`]) so that it
 //! can be benchmarked natively against the same code in WebAssembly.
-use etalage_plugin_sdk::{Candidate, Matcher, Score, Vacancy, config, register_matcher};
+use etalage_plugin_sdk::{Batch, Matcher, Score, Vacancy, config, register_matcher};
 
 mod scoring;
 
@@ -9,7 +9,7 @@ pub use scoring::{Weights, score};
 struct SkillsMatcher;
 
 impl Matcher for SkillsMatcher {
-    fn rank(vacancy: Vacancy, candidates: Vec<Candidate>) -> Result<Vec<Score>, String> {
+    fn rank(vacancy: Vacancy, batch: Batch) -> Result<Vec<Score>, String> {
         let w = Weights {
             skills: config::get_or("weight_skills", Weights::default().skills),
             region: config::get_or("weight_region", Weights::default().region),
@@ -27,7 +27,12 @@ impl Matcher for SkillsMatcher {
             region: w.region / total,
             hours: w.hours / total,
         };
-        let mut scores: Vec<Score> = candidates.iter().map(|c| score(&vacancy, c, w)).collect();
+        let mut scores: Vec<Score> = batch
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| score(&vacancy, &batch, i as u32, c, w))
+            .collect();
         scores.sort_by(|a, b| b.score.total_cmp(&a.score));
         Ok(scores)
     }

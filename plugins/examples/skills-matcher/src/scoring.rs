@@ -1,6 +1,8 @@
 //! The scoring itself, free of any plugin plumbing: the host's benchmark compiles this same file
 //! natively to compare it with the plugin.
-use etalage_plugin_sdk::{Candidate, Score, Vacancy};
+use std::fmt::Write;
+
+use etalage_plugin_sdk::{Batch, Candidate, Score, Vacancy};
 
 /// The share of the score for each part; read from the label's settings when present.
 #[derive(Clone, Copy, Debug)]
@@ -20,24 +22,32 @@ impl Default for Weights {
     }
 }
 
-/// Scores one candidate; `None` when a required skill, licence or language is missing.
-pub fn score(vacancy: &Vacancy, candidate: &Candidate, w: Weights) -> Score {
-    let mut missing_required = Vec::new();
+/// Scores the candidate at `index`: zero when a required skill, licence, language or the
+/// minimum experience is missing. The explanation is built in one string, once.
+pub fn score(
+    vacancy: &Vacancy,
+    batch: &Batch,
+    index: u32,
+    candidate: &Candidate,
+    w: Weights,
+) -> Score {
+    let skills_held = batch.skills(candidate);
+    let mut missing_required = 0;
     let (mut have, mut total) = (0.0f32, 0.0f32);
     let mut matched = 0;
     for skill in &vacancy.skills {
         total += skill.weight;
-        if candidate.skills.contains(&skill.skill) {
+        if skills_held.contains(&skill.skill) {
             have += skill.weight;
             matched += 1;
         } else if skill.required {
-            missing_required.push(skill.skill);
+            missing_required += 1;
         }
     }
     let skills = if total > 0.0 { have / total } else { 1.0 };
-    let region = match (&vacancy.region, &candidate.region) {
-        (Some(v), Some(c)) if v.eq_ignore_ascii_case(c) => 1.0,
+    let region = match (vacancy.region, candidate.region) {
         (None, _) => 1.0,
+        (Some(v), Some(c)) if v == c => 1.0,
         _ => 0.0,
     };
     let hours = match (vacancy.hours_per_week, candidate.hours_per_week) {
@@ -50,43 +60,43 @@ pub fn score(vacancy: &Vacancy, candidate: &Candidate, w: Weights) -> Score {
     let licences_ok = vacancy
         .driving_licences
         .iter()
-        .all(|l| candidate.driving_licences.contains(l));
+        .all(|l| batch.driving_licences(candidate).contains(l));
     let languages_ok = vacancy
         .languages
         .iter()
-        .all(|l| candidate.languages.contains(l));
+        .all(|l| batch.languages(candidate).contains(l));
 
     let mut value = w.skills * skills + w.region * region + w.hours * hours;
-    let mut reasons = vec![format!("{matched} of {} skills", vacancy.skills.len())];
-    if region == 1.0 && vacancy.region.is_some() {
-        reasons.push("same region".into());
-    } else if vacancy.region.is_some() {
-        reasons.push("other region".into());
+    let mut why = String::with_capacity(96);
+    let _ = write!(why, "{matched} of {} skills", vacancy.skills.len());
+    if vacancy.region.is_some() {
+        why.push_str(if region == 1.0 {
+            ", same region"
+        } else {
+            ", other region"
+        });
     }
     if hours < 1.0 {
-        reasons.push(format!("available {:.0}% of the hours", hours * 100.0));
+        let _ = write!(why, ", available {:.0}% of the hours", hours * 100.0);
     }
-    if !missing_required.is_empty() || !experience_ok || !licences_ok || !languages_ok {
+    if missing_required > 0 || !experience_ok || !licences_ok || !languages_ok {
         value = 0.0;
-        if !missing_required.is_empty() {
-            reasons.push(format!(
-                "misses {} required skill(s)",
-                missing_required.len()
-            ));
+        if missing_required > 0 {
+            let _ = write!(why, ", misses {missing_required} required skill(s)");
         }
         if !experience_ok {
-            reasons.push("too little experience".into());
+            why.push_str(", too little experience");
         }
         if !licences_ok {
-            reasons.push("misses a required driving licence".into());
+            why.push_str(", misses a required driving licence");
         }
         if !languages_ok {
-            reasons.push("misses a required language".into());
+            why.push_str(", misses a required language");
         }
     }
     Score {
-        candidate: candidate.id.clone(),
+        candidate: index,
         score: value.clamp(0.0, 1.0),
-        explanation: reasons.join(", "),
+        explanation: why,
     }
 }
