@@ -38,6 +38,24 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Try plugins locally, the way the server will run them.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum PluginsCommand {
+    /// Check a .wasm component as an upload would be checked; print its world and digest.
+    Check { file: PathBuf },
+    /// Rank a batch (JSON: {"vacancy": …, "candidates": […]}, as POST /api/v1/match) with a
+    /// matcher component, under the server's limits.
+    Rank {
+        file: PathBuf,
+        batch: PathBuf,
+        /// A setting for the plugin, key=value; repeatable.
+        #[arg(long = "setting", value_name = "KEY=VALUE")]
+        settings: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -175,6 +193,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Plugins(command) => plugins_command(command).await,
         Command::Admin(AdminCommand::Create {
             email,
             name,
@@ -212,6 +231,68 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             if generated {
                 println!("password (shown once): {}", password.expose());
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn plugins_command(command: PluginsCommand) -> Result<(), String> {
+    use etalage_plugin_host::{Limits, PluginContext, PluginEngine, WasmMatcher};
+    let engine = PluginEngine::new(Limits::default()).map_err(|e| e.to_string())?;
+    let read = |path: &PathBuf| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
+    match command {
+        PluginsCommand::Check { file } => {
+            let artefact = engine.install(&read(&file)?).map_err(|e| e.to_string())?;
+            println!(
+                "ok  {} is a {} plugin (etalage:plugin@0.1.0), sha256 {}",
+                file.display(),
+                artefact.kind.as_str(),
+                artefact.wasm_sha256
+            );
+            Ok(())
+        }
+        PluginsCommand::Rank {
+            file,
+            batch,
+            settings,
+        } => {
+            let artefact = engine.install(&read(&file)?).map_err(|e| e.to_string())?;
+            let component = engine
+                .load(
+                    &artefact.compiled,
+                    &artefact.compiled_sha256,
+                    &artefact.engine_hash,
+                )
+                .map_err(|e| e.to_string())?;
+            let prepared = engine.prepare(&component).map_err(|e| e.to_string())?;
+            let mut ctx = PluginContext {
+                label: "local".into(),
+                plugin: file.display().to_string(),
+                version: "local".into(),
+                ..Default::default()
+            };
+            for setting in settings {
+                let (k, v) = setting
+                    .split_once('=')
+                    .ok_or_else(|| format!("--setting {setting:?} is not key=value"))?;
+                ctx.settings.insert(k.trim().into(), v.trim().into());
+            }
+            let matcher =
+                WasmMatcher::new(engine.clone(), prepared, ctx).map_err(|e| e.to_string())?;
+            let text =
+                std::fs::read_to_string(&batch).map_err(|e| format!("{}: {e}", batch.display()))?;
+            let (vacancy, candidates) = crate::routes::parse_rank_batch(&text)?;
+            use etalage_core::plugins::Matcher;
+            let scores = matcher
+                .rank(&vacancy, &candidates)
+                .await
+                .map_err(|e| e.to_string())?;
+            for s in scores {
+                println!("{:>6.3}  {:<16} {}", s.score, s.candidate, s.explanation);
+            }
+            for line in matcher.log() {
+                eprintln!("plugin {}: {}", line.level, line.message);
             }
             Ok(())
         }

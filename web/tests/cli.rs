@@ -301,3 +301,26 @@ fn bad_configuration_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
     assert!(stderr.contains("request_timeout_secs"), "{stderr}");
 }
+
+#[test]
+fn plg_3_plugins_check_refuses_what_is_not_a_component() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.wasm");
+    std::fs::write(&file, b"\0asm\x01\0\0\0").unwrap();
+    let out = etalage()
+        .args(["plugins", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not an Etalage plugin") || stderr.contains("not a WebAssembly component"),
+        "{stderr}"
+    );
+    let missing = etalage()
+        .args(["plugins", "check", "/no/such/file.wasm"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+}

@@ -281,3 +281,26 @@ fn spawn_ticker(engine: Weak<PluginEngine>) {
         tracing::error!(error = %err, "cannot start the plugin epoch ticker; plugin deadlines will not fire");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A released interface version never changes: the frozen copy of the version the live
+    /// file declares must be identical to it.
+    #[test]
+    fn plg_released_wit_versions_are_frozen() {
+        let wit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+        let live = std::fs::read_to_string(wit.join("etalage-plugin.wit")).unwrap();
+        let version = live
+            .lines()
+            .find_map(|l| l.strip_prefix("package etalage:plugin@"))
+            .and_then(|v| v.strip_suffix(';'))
+            .unwrap();
+        let frozen = wit.join(format!("since_v{version}/etalage-plugin.wit"));
+        let frozen = std::fs::read_to_string(&frozen)
+            .unwrap_or_else(|_| panic!("{} is missing", frozen.display()));
+        assert_eq!(
+            live, frozen,
+            "etalage:plugin@{version} is released; bump the version to change it"
+        );
+    }
+}

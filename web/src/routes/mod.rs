@@ -6,6 +6,7 @@ mod auth;
 pub mod guard;
 mod health;
 pub(crate) mod plugins;
+pub(crate) use plugins::parse_rank_batch;
 mod site;
 
 use axum::Router;

@@ -790,38 +790,64 @@ async fn rank_api(
             "a matcher slot holds another kind".into(),
         ));
     };
-    let vacancy = VacancyProfile {
-        id: body.vacancy.id,
-        skills: body
-            .vacancy
-            .skills
-            .into_iter()
-            .map(|s| WeightedSkill {
-                skill: s.skill,
-                weight: s.weight,
-                required: s.required,
-            })
-            .collect(),
-        region: body.vacancy.region,
-        hours_per_week: body.vacancy.hours_per_week,
-        min_years_experience: body.vacancy.min_years_experience,
-        languages: body.vacancy.languages,
-        driving_licences: body.vacancy.driving_licences,
-    };
-    let candidates: Vec<CandidateFeatures> = body
-        .candidates
-        .into_iter()
-        .map(|c| CandidateFeatures {
-            id: c.id,
-            skills: c.skills,
-            region: c.region,
-            hours_per_week: c.hours_per_week,
-            years_experience: c.years_experience,
-            languages: c.languages,
-            driving_licences: c.driving_licences,
-        })
-        .collect();
+    let (vacancy, candidates) = body.into_core();
     let result = matcher.rank(&vacancy, &candidates).await;
+    record_and_answer(&state, &granted, &loaded, &candidates, result).await
+}
+
+impl RankRequest {
+    fn into_core(self) -> (VacancyProfile, Vec<CandidateFeatures>) {
+        let vacancy = VacancyProfile {
+            id: self.vacancy.id,
+            skills: self
+                .vacancy
+                .skills
+                .into_iter()
+                .map(|s| WeightedSkill {
+                    skill: s.skill,
+                    weight: s.weight,
+                    required: s.required,
+                })
+                .collect(),
+            region: self.vacancy.region,
+            hours_per_week: self.vacancy.hours_per_week,
+            min_years_experience: self.vacancy.min_years_experience,
+            languages: self.vacancy.languages,
+            driving_licences: self.vacancy.driving_licences,
+        };
+        let candidates = self
+            .candidates
+            .into_iter()
+            .map(|c| CandidateFeatures {
+                id: c.id,
+                skills: c.skills,
+                region: c.region,
+                hours_per_week: c.hours_per_week,
+                years_experience: c.years_experience,
+                languages: c.languages,
+                driving_licences: c.driving_licences,
+            })
+            .collect();
+        (vacancy, candidates)
+    }
+}
+
+/// Parses a batch as `POST /api/v1/match` takes it (also for `etalage plugins rank`).
+pub fn parse_rank_batch(json: &str) -> Result<(VacancyProfile, Vec<CandidateFeatures>), String> {
+    let request: RankRequest =
+        serde_json::from_str(json).map_err(|e| format!("the batch is not valid: {e}"))?;
+    Ok(request.into_core())
+}
+
+/// Records the hand-over as a disclosure — also when the plugin failed, since the data went
+/// over all the same — and answers.
+async fn record_and_answer(
+    state: &AppState,
+    granted: &Granted,
+    loaded: &etalage_plugin_host::LoadedPlugin,
+    candidates: &[CandidateFeatures],
+    result: Result<Vec<etalage_core::plugins::MatchScore>, PluginError>,
+) -> AppResult<Json<RankResponse>> {
     disclosures::record(
         &state.db,
         NewDisclosure {
