@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_foundation;
 mod m20261125_000002_authz;
 mod m20261125_000003_plugins;
+mod m20261125_000004_role_restrictions;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_authz::Migration),
             Box::new(m20261125_000003_plugins::Migration),
+            Box::new(m20261125_000004_role_restrictions::Migration),
         ]
     }
 }

@@ -232,6 +232,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Processor (for processor plugins)",
     ),
     ("disclosures", "Verstrekkingen", "Disclosures"),
+    (
+        "label_roles_intro",
+        "Wat elke rol in dit label mag. Je kunt rechten uitzetten voor rollen onder de jouwe, binnen wat het platform toestaat; uitbreiden kan alleen een platformbeheerder. Wijzigingen gelden direct en komen in het auditlog.",
+        "What each role may do in this label. You can switch permissions off for roles below yours, within what the platform allows; only a platform admin can widen them. Changes apply at once and are audited.",
+    ),
     ("people_invite", "Iemand uitnodigen", "Invite someone"),
     (
         "people_invite_intro",

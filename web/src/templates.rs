@@ -68,6 +68,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_roles.html",
         include_str!("../templates/admin_roles.html"),
     ),
+    (
+        "admin_label_roles.html",
+        include_str!("../templates/admin_label_roles.html"),
+    ),
 ];
 
 #[derive(Clone)]

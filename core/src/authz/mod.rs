@@ -126,10 +126,24 @@ pub struct RoleGrant {
 #[derive(Clone, Copy, Debug)]
 pub struct PlatformWide(());
 
+/// What per-label restrictions need beside casbin, reloaded with the policy.
+#[derive(Default)]
+struct Narrowing {
+    /// (label, role, resource, action) switched off in that label.
+    restricted: std::collections::HashSet<(String, String, String, String)>,
+    /// Labels with any restriction: only their checks take the slower path.
+    labels: std::collections::HashSet<String>,
+    /// subject → (domain, role)
+    roles: std::collections::HashMap<String, Vec<(String, String)>>,
+    /// (role, resource, action) of the policy.
+    rules: std::collections::HashSet<(String, String, String)>,
+}
+
 #[derive(Clone)]
 pub struct Authz {
     db: DatabaseConnection,
     enforcer: Arc<RwLock<CachedEnforcer>>,
+    narrowing: Arc<std::sync::RwLock<Narrowing>>,
 }
 
 /// Builds an enforcer from any adapter (the database in the server, memory in benchmarks).
@@ -163,9 +177,70 @@ impl Authz {
             }
         }
         let enforcer = enforcer_with(DbAdapter::new(db.clone())).await?;
-        Ok(Authz {
+        let authz = Authz {
             db,
             enforcer: Arc::new(RwLock::new(enforcer)),
+            narrowing: Arc::default(),
+        };
+        authz.load_narrowing().await?;
+        Ok(authz)
+    }
+
+    async fn load_narrowing(&self) -> CoreResult<()> {
+        use crate::store::entities::role_restriction;
+        let mut next = Narrowing::default();
+        for r in role_restriction::Entity::find().all(&self.db).await? {
+            next.labels.insert(r.label.clone());
+            next.restricted
+                .insert((r.label, r.role, r.resource, r.action));
+        }
+        if !next.labels.is_empty() {
+            for g in self.grants(None).await? {
+                next.roles
+                    .entry(subject_of(g.account_id))
+                    .or_default()
+                    .push((g.domain, g.role));
+            }
+            for rule in self.rules().await {
+                if let [role, resource, action] = rule.as_slice() {
+                    next.rules
+                        .insert((role.clone(), resource.clone(), action.clone()));
+                }
+            }
+        }
+        match self.narrowing.write() {
+            Ok(mut n) => *n = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+        Ok(())
+    }
+
+    /// With restrictions in `domain`, a permission counts only through a role that has it and
+    /// is not restricted there (platform roles are never narrowed).
+    fn passes_narrowing(&self, subject: &str, domain: &str, resource: &str, action: &str) -> bool {
+        let Ok(n) = self.narrowing.read() else {
+            return false;
+        };
+        if !n.labels.contains(domain) {
+            return true;
+        }
+        let has = |role: &str| {
+            n.rules
+                .contains(&(role.to_string(), resource.to_string(), action.to_string()))
+        };
+        let restricted = |role: &str| {
+            n.restricted.contains(&(
+                domain.to_string(),
+                role.to_string(),
+                resource.to_string(),
+                action.to_string(),
+            ))
+        };
+        if subject == ANONYMOUS {
+            return has(ANONYMOUS) && !restricted(ANONYMOUS);
+        }
+        n.roles.get(subject).into_iter().flatten().any(|(d, role)| {
+            (d == PLATFORM_DOMAIN && has(role)) || (d == domain && has(role) && !restricted(role))
         })
     }
 
@@ -177,10 +252,13 @@ impl Authz {
         resource: &str,
         action: &str,
     ) -> CoreResult<bool> {
-        let enforcer = self.enforcer.read().await;
-        enforcer
-            .enforce((subject, domain, resource, action))
-            .map_err(casbin_err)
+        let allowed = {
+            let enforcer = self.enforcer.read().await;
+            enforcer
+                .enforce((subject, domain, resource, action))
+                .map_err(casbin_err)?
+        };
+        Ok(allowed && self.passes_narrowing(subject, domain, resource, action))
     }
 
     /// A [`PlatformWide`] proof when `subject` may do `action` on `resource` in every label.
@@ -198,10 +276,12 @@ impl Authz {
 
     /// Re-reads the policy and forgets every cached decision.
     pub async fn reload(&self) -> CoreResult<()> {
-        let mut enforcer = self.enforcer.write().await;
-        enforcer.load_policy().await.map_err(casbin_err)?;
-        enforcer.get_mut_cache().clear();
-        Ok(())
+        {
+            let mut enforcer = self.enforcer.write().await;
+            enforcer.load_policy().await.map_err(casbin_err)?;
+            enforcer.get_mut_cache().clear();
+        }
+        self.load_narrowing().await
     }
 
     /// The (resource, action) pairs `account_id` holds in `domain`, through its roles there
@@ -525,5 +605,106 @@ impl Authz {
             .collect();
         out.sort();
         out
+    }
+}
+
+impl Authz {
+    /// What `role` may do in `label`: its platform policy less what the label switched off.
+    pub async fn label_role_policy(
+        &self,
+        label: &str,
+        role: Role,
+    ) -> CoreResult<Vec<(String, String, bool)>> {
+        use crate::store::entities::role_restriction;
+        let off: std::collections::HashSet<(String, String)> = role_restriction::Entity::find()
+            .filter(role_restriction::Column::Label.eq(label))
+            .filter(role_restriction::Column::Role.eq(role.as_str()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.resource, r.action))
+            .collect();
+        Ok(self
+            .role_policy(role)
+            .await
+            .into_iter()
+            .map(|(res, act)| {
+                let on = !off.contains(&(res.clone(), act.clone()));
+                (res, act, on)
+            })
+            .collect())
+    }
+
+    /// Sets which of its platform permissions `role` keeps in `label`, as `actor`. Bounded by
+    /// the platform policy (a label can only narrow, never widen) and by rank (only roles below
+    /// the actor's own in that label). Audited.
+    pub async fn set_label_role_policy(
+        &self,
+        actor: i64,
+        label: &str,
+        role: Role,
+        keep: &[(String, String)],
+        request_id: Option<String>,
+    ) -> CoreResult<()> {
+        use crate::store::entities::role_restriction;
+        if label == PLATFORM_DOMAIN || role == Role::PlatformAdmin {
+            return Err(CoreError::Forbidden);
+        }
+        if !self
+            .check(&subject_of(actor), label, "roles", "grant")
+            .await?
+        {
+            return Err(CoreError::Forbidden);
+        }
+        let own = self.rank_in(actor, label).await?;
+        if own < Role::PlatformAdmin.rank() && role.rank() >= own {
+            return Err(CoreError::Forbidden);
+        }
+        let policy = self.role_policy(role).await;
+        if let Some((r, a)) = keep.iter().find(|p| !policy.contains(p)) {
+            return Err(CoreError::invalid(
+                "permissions",
+                format!(
+                    "{r}/{a} is not in the platform policy of {}; a label can only narrow it",
+                    role.as_str()
+                ),
+            ));
+        }
+        let off: Vec<&(String, String)> = policy.iter().filter(|p| !keep.contains(p)).collect();
+        let txn = self.db.begin().await?;
+        role_restriction::Entity::delete_many()
+            .filter(role_restriction::Column::Label.eq(label))
+            .filter(role_restriction::Column::Role.eq(role.as_str()))
+            .exec(&txn)
+            .await?;
+        for (resource, action) in &off {
+            role_restriction::ActiveModel {
+                label: Set(label.to_string()),
+                role: Set(role.as_str().to_string()),
+                resource: Set(resource.clone()),
+                action: Set(action.clone()),
+                set_by: Set(Some(actor)),
+                set_at: Set(time::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        audit::record(
+            &txn,
+            AuditEntry::new(
+                Actor::Account(actor),
+                "role.label_policy.update",
+                format!("role:{}", role.as_str()),
+            )
+            .label(label.to_string())
+            .details(serde_json::json!({
+                "switched_off": off.iter().map(|(r, a)| format!("{r}/{a}")).collect::<Vec<_>>(),
+            }))
+            .request_id(request_id),
+        )
+        .await?;
+        txn.commit().await?;
+        self.reload().await
     }
 }

@@ -56,7 +56,8 @@ impl PluginRuntime {
         }
     }
 
-    /// Loads every enabled plugin from the database and swaps the table in.
+    /// Loads every enabled plugin from the database and swaps the table in. A plugin that
+    /// cannot be loaded is logged and left out.
     pub async fn reload(&self, db: &DatabaseConnection, key: &SecretsKey) -> CoreResult<()> {
         let mut prepared: HashMap<(String, String), Prepared> = HashMap::new();
         let mut table = Table::new();
@@ -64,11 +65,17 @@ impl PluginRuntime {
             let version_key = (enabled.plugin_name.clone(), enabled.version.clone());
             let pre = match prepared.get(&version_key) {
                 Some(pre) => pre.clone(),
-                None => {
-                    let pre = self.prepare(db, &enabled).await?;
-                    prepared.insert(version_key, pre.clone());
-                    pre
-                }
+                None => match self.prepare(db, &enabled).await {
+                    Ok(pre) => {
+                        prepared.insert(version_key, pre.clone());
+                        pre
+                    }
+                    // One broken plugin must not take the others (or the server) down with it.
+                    Err(err) => {
+                        tracing::error!(label = %enabled.label, plugin = %enabled.plugin_name, version = %enabled.version, error = %err, "plugin not loaded");
+                        continue;
+                    }
+                },
             };
             let ctx = PluginContext {
                 label: enabled.label.clone(),

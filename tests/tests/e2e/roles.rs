@@ -560,3 +560,97 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    prv_6_an_operator_narrows_a_role_in_their_label_only,
+    |app: TestApp| async move {
+        let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let (recruiter_id, _) = person(&app, "recruiter", Role::Recruiter, OWN).await;
+        etalage_core::accounts::grant_role(&app.db, recruiter_id, OTHER, "recruiter", None)
+            .await
+            .unwrap();
+        app.authz.reload().await.unwrap();
+        let subject = etalage_core::authz::subject_of(recruiter_id);
+        let url = app.url(HOST, "/api/v1/admin/labels/werkweb/roles/recruiter");
+        let policy: serde_json::Value = operator
+            .get(app.url(HOST, "/api/v1/admin/labels/werkweb/roles"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let recruiter = policy
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["role"] == "recruiter")
+            .unwrap();
+        let keep: Vec<serde_json::Value> = recruiter["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| !(p["resource"] == "vacancy" && p["action"] == "write"))
+            .map(|p| serde_json::json!({ "resource": p["resource"], "action": p["action"] }))
+            .collect();
+        assert_eq!(
+            operator
+                .put(&url)
+                .json(&keep)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NO_CONTENT
+        );
+        // Off in werkweb, still on in the other label where the same person is a recruiter too.
+        assert!(
+            !app.authz
+                .check(&subject, OWN, "vacancy", "write")
+                .await
+                .unwrap()
+        );
+        assert!(
+            app.authz
+                .check(&subject, OWN, "vacancy", "read")
+                .await
+                .unwrap()
+        );
+        assert!(
+            app.authz
+                .check(&subject, OTHER, "vacancy", "write")
+                .await
+                .unwrap()
+        );
+
+        // Bounds: only narrowing, only roles below one's own, only in one's own label.
+        let widen = operator
+            .put(&url)
+            .json(&serde_json::json!([{ "resource": "roles", "action": "grant" }]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(widen.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let own_rank = operator
+            .put(app.url(HOST, "/api/v1/admin/labels/werkweb/roles/label-operator"))
+            .json(&serde_json::json!([]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own_rank.status(), StatusCode::FORBIDDEN);
+        let other_label = operator
+            .put(app.url(HOST, "/api/v1/admin/labels/65plus-werkt/roles/recruiter"))
+            .json(&serde_json::json!([]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other_label.status(), StatusCode::FORBIDDEN);
+        // The console page shows it.
+        let page = operator
+            .get(app.url(HOST, "/admin/labels/werkweb/roles"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+    }
+);

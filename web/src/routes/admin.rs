@@ -93,6 +93,18 @@ pub fn routes() -> Routes {
         )
         .add(
             Method::GET,
+            "/admin/labels/{slug}/roles",
+            perm("roles", "read", PathLabel),
+            get(policy::label_matrix),
+        )
+        .add(
+            Method::POST,
+            "/admin/labels/{slug}/roles/{role}",
+            perm("roles", "grant", PathLabel),
+            post(policy::label_update),
+        )
+        .add(
+            Method::GET,
             "/admin/jobs",
             perm("jobs", "read", Platform),
             get(job_list),

@@ -121,6 +121,18 @@ pub fn routes() -> Routes {
         )
         .add(
             Method::GET,
+            "/api/v1/admin/labels/{slug}/roles",
+            perm("roles", "read", PathLabel),
+            get(admin_label_roles),
+        )
+        .add(
+            Method::PUT,
+            "/api/v1/admin/labels/{slug}/roles/{role}",
+            perm("roles", "grant", PathLabel),
+            put(admin_set_label_role),
+        )
+        .add(
+            Method::GET,
             "/api/v1/admin/jobs",
             perm("jobs", "read", Platform),
             get(admin_jobs),
@@ -689,6 +701,77 @@ async fn admin_set_role_policy(
     state
         .authz
         .set_role_policy(granted.account()?.id, role, &pairs, request_id(&headers))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LabelPermissionDto {
+    resource: String,
+    action: String,
+    /// False when this label switched the permission off for the role.
+    allowed: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LabelRolePolicyDto {
+    role: String,
+    permissions: Vec<LabelPermissionDto>,
+}
+
+/// What each role may do in this label: the platform policy less what the label switched off.
+#[utoipa::path(get, path = "/api/v1/admin/labels/{slug}/roles", tag = "roles", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<LabelRolePolicyDto>)))]
+async fn admin_label_roles(
+    State(state): State<AppState>,
+    granted: Granted,
+) -> AppResult<Json<Vec<LabelRolePolicyDto>>> {
+    let mut out = Vec::new();
+    for role in etalage_core::authz::Role::ALL {
+        if role == etalage_core::authz::Role::PlatformAdmin {
+            continue;
+        }
+        out.push(LabelRolePolicyDto {
+            role: role.as_str().into(),
+            permissions: state
+                .authz
+                .label_role_policy(&granted.domain, role)
+                .await?
+                .into_iter()
+                .map(|(resource, action, allowed)| LabelPermissionDto {
+                    resource,
+                    action,
+                    allowed,
+                })
+                .collect(),
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Set which of its platform permissions a role keeps in this label (only roles below one's
+/// own; only narrowing). The body lists the permissions to keep.
+#[utoipa::path(put, path = "/api/v1/admin/labels/{slug}/roles/{role}", tag = "roles", request_body = Vec<PermissionDto>,
+    params(("slug" = String, Path), ("role" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn admin_set_label_role(
+    State(state): State<AppState>,
+    granted: Granted,
+    headers: HeaderMap,
+    Path(path): Path<(String, String)>,
+    ApiJson(keep): ApiJson<Vec<PermissionDto>>,
+) -> AppResult<StatusCode> {
+    let role = etalage_core::authz::Role::parse(&path.1)?;
+    let pairs: Vec<(String, String)> = keep.into_iter().map(|p| (p.resource, p.action)).collect();
+    state
+        .authz
+        .set_label_role_policy(
+            granted.account()?.id,
+            &granted.domain,
+            role,
+            &pairs,
+            request_id(&headers),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,6 +13,7 @@ pub mod login_attempt;
 pub mod password_reset;
 pub mod plugin;
 pub mod processor;
+pub mod role_restriction;
 pub mod server_key;
 pub mod session;
 pub mod setup_token;
