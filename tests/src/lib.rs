@@ -167,6 +167,8 @@ pub async fn start(storage: Storage, adjust: impl FnOnce(&mut Config)) -> TestAp
 
 pub const ADMIN_EMAIL: &str = "admin@winwinwerkt.nl";
 pub const ADMIN_PASSWORD: &str = "een lang en geheim wachtwoord";
+/// The password of the people `TestApp::person` creates.
+pub const PERSON_PASSWORD: &str = "een wachtwoord voor de test";
 
 impl TestApp {
     /// `http://{host}:{port}{path}`; `host` is a label hostname such as `werkweb.localhost`.
@@ -207,6 +209,34 @@ impl TestApp {
         // server see it now rather than at its next periodic reload.
         self.authz.reload().await.unwrap();
         account
+    }
+
+    /// An account `{name}@werkweb.net` holding `role` in `domain` (written straight to the
+    /// database, as `etalage admin create` would), logged in through the API on `host`.
+    pub async fn person(
+        &self,
+        host: &str,
+        name: &str,
+        role: &str,
+        domain: &str,
+    ) -> (i64, reqwest::Client) {
+        let email = format!("{name}@werkweb.net");
+        let account = etalage_core::accounts::create(
+            &self.db,
+            &Email::parse(&email).unwrap(),
+            name,
+            Some(&Password::parse(PERSON_PASSWORD).unwrap()),
+        )
+        .await
+        .unwrap();
+        etalage_core::accounts::grant_role(&self.db, account.id, domain, role, None)
+            .await
+            .unwrap();
+        self.authz.reload().await.unwrap();
+        let client = self.client();
+        let login = self.api_login(&client, host, &email, PERSON_PASSWORD).await;
+        assert_eq!(login.status(), reqwest::StatusCode::OK, "{name} logs in");
+        (account.id, client)
     }
 
     /// Logs `client` in through the JSON API on `host`.

@@ -2,35 +2,14 @@
 //! enables it for their label, and the label's matcher ranks a batch; processor plugins only
 //! with a registered processor; every hand-over is a recorded disclosure.
 use etalage_core::authz::Role;
-use etalage_core::domain::{Email, Password};
 use etalage_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, plugin_wasm, storage_test};
 use reqwest::StatusCode;
 
 const HOST: &str = "werkweb.localhost";
-const PASSWORD: &str = "een wachtwoord voor de test";
+const PASSWORD: &str = etalage_tests::PERSON_PASSWORD;
 
 async fn person(app: &TestApp, name: &str, role: Role, domain: &str) -> reqwest::Client {
-    let email = format!("{name}@werkweb.net");
-    let account = etalage_core::accounts::create(
-        &app.db,
-        &Email::parse(&email).unwrap(),
-        name,
-        Some(&Password::parse(PASSWORD).unwrap()),
-    )
-    .await
-    .unwrap();
-    etalage_core::accounts::grant_role(&app.db, account.id, domain, role.as_str(), None)
-        .await
-        .unwrap();
-    app.authz.reload().await.unwrap();
-    let client = app.client();
-    assert_eq!(
-        app.api_login(&client, HOST, &email, PASSWORD)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    client
+    app.person(HOST, name, role.as_str(), domain).await.1
 }
 
 async fn admin(app: &TestApp) -> reqwest::Client {

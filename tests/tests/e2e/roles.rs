@@ -5,14 +5,14 @@ use std::collections::HashSet;
 
 use etalage::routes::guard::{Access, Scope};
 use etalage_core::authz::Role;
-use etalage_core::domain::{Email, PLATFORM_DOMAIN, Password};
+use etalage_core::domain::PLATFORM_DOMAIN;
 use etalage_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, csrf_token, storage_test};
 use reqwest::{Method, StatusCode};
 
 const HOST: &str = "werkweb.localhost";
 const OWN: &str = "werkweb";
 const OTHER: &str = "65plus-werkt";
-const PASSWORD: &str = "een wachtwoord voor de test";
+const PASSWORD: &str = etalage_tests::PERSON_PASSWORD;
 
 /// (role, resource, action) from the shipped default policy.
 fn policy() -> HashSet<(String, String, String)> {
@@ -30,25 +30,8 @@ fn policy() -> HashSet<(String, String, String)> {
     .collect()
 }
 
-/// Creates an account holding `role` in `domain` (straight in the database) and logs it in.
 async fn person(app: &TestApp, name: &str, role: Role, domain: &str) -> (i64, reqwest::Client) {
-    let email = format!("{name}@werkweb.net");
-    let account = etalage_core::accounts::create(
-        &app.db,
-        &Email::parse(&email).unwrap(),
-        name,
-        Some(&Password::parse(PASSWORD).unwrap()),
-    )
-    .await
-    .unwrap();
-    etalage_core::accounts::grant_role(&app.db, account.id, domain, role.as_str(), None)
-        .await
-        .unwrap();
-    app.authz.reload().await.unwrap();
-    let client = app.client();
-    let login = app.api_login(&client, HOST, &email, PASSWORD).await;
-    assert_eq!(login.status(), StatusCode::OK, "{name} logs in");
-    (account.id, client)
+    app.person(HOST, name, role.as_str(), domain).await
 }
 
 fn is_denied(status: StatusCode, location: Option<&str>) -> bool {
