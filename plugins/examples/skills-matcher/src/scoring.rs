@@ -1,7 +1,5 @@
 //! The scoring itself, free of any plugin plumbing: the host's benchmark compiles this same file
 //! natively to compare it with the plugin.
-use std::fmt::Write;
-
 use etalage_plugin_sdk::{Batch, Candidate, Score, Vacancy};
 
 /// The share of the score for each part; read from the label's settings when present.
@@ -67,8 +65,12 @@ pub fn score(
         .all(|l| batch.languages(candidate).contains(l));
 
     let mut value = w.skills * skills + w.region * region + w.hours * hours;
+    // Built by hand rather than with `format!`: this runs for every candidate of a batch.
     let mut why = String::with_capacity(96);
-    let _ = write!(why, "{matched} of {} skills", vacancy.skills.len());
+    push_number(&mut why, matched);
+    why.push_str(" of ");
+    push_number(&mut why, vacancy.skills.len() as u32);
+    why.push_str(" skills");
     if vacancy.region.is_some() {
         why.push_str(if region == 1.0 {
             ", same region"
@@ -77,12 +79,16 @@ pub fn score(
         });
     }
     if hours < 1.0 {
-        let _ = write!(why, ", available {:.0}% of the hours", hours * 100.0);
+        why.push_str(", available ");
+        push_number(&mut why, (hours * 100.0).round() as u32);
+        why.push_str("% of the hours");
     }
     if missing_required > 0 || !experience_ok || !licences_ok || !languages_ok {
         value = 0.0;
         if missing_required > 0 {
-            let _ = write!(why, ", misses {missing_required} required skill(s)");
+            why.push_str(", misses ");
+            push_number(&mut why, missing_required);
+            why.push_str(" required skill(s)");
         }
         if !experience_ok {
             why.push_str(", too little experience");
@@ -98,5 +104,21 @@ pub fn score(
         candidate: index,
         score: value.clamp(0.0, 1.0),
         explanation: why,
+    }
+}
+
+fn push_number(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
     }
 }
