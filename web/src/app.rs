@@ -30,9 +30,6 @@ use crate::middleware;
 use crate::state::{AppState, Labels};
 use crate::templates::Templates;
 
-/// How often the authorisation policy is re-read from the database.
-const AUTHZ_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
-
 /// Opens the configured database and brings its schema up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     if config.database_url.is_none() {
@@ -224,14 +221,33 @@ impl Application {
         // Role links written by another process (`etalage admin create`, another server node)
         // reach this one within the interval; changes made here reload at once.
         let reloader = {
+            let interval = Duration::from_secs(state.config.reload_secs.max(1));
             let authz = state.authz.clone();
+            let plugins = state.plugins.clone();
+            let db = state.db.clone();
+            let key = state.secrets_key.clone();
             tokio::spawn(async move {
-                let mut tick = tokio::time::interval(AUTHZ_RELOAD_INTERVAL);
+                let mut tick = tokio::time::interval(interval);
                 tick.tick().await;
+                let mut seen = etalage_core::plugins::registry::enabled_fingerprint(&db)
+                    .await
+                    .ok();
                 loop {
                     tick.tick().await;
                     if let Err(err) = authz.reload().await {
                         tracing::warn!(error = %err, "could not reload the authorisation policy");
+                    }
+                    // Plugins enabled or reconfigured through another server process.
+                    let now = etalage_core::plugins::registry::enabled_fingerprint(&db)
+                        .await
+                        .ok();
+                    if now.is_some() && now != seen {
+                        match plugins.reload(&db, &key).await {
+                            Ok(()) => seen = now,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "could not reload the plugins")
+                            }
+                        }
                     }
                 }
             })

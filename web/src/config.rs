@@ -27,6 +27,8 @@ pub struct Config {
     /// 32 bytes in base64 that seal secrets at rest; unset means a key file
     /// `<data_dir>/secrets.key`, created on first start. Set it when servers share a database.
     pub secrets_key: Option<SecretString>,
+    /// How often changes made by other server processes (roles, enabled plugins) are picked up.
+    pub reload_secs: u64,
     pub http: HttpConfig,
     pub session: SessionConfig,
     pub login: LoginConfig,
@@ -115,6 +117,7 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             trust_forwarded_for: false,
             secrets_key: None,
+            reload_secs: 10,
             http: HttpConfig::default(),
             session: SessionConfig::default(),
             login: LoginConfig::default(),
@@ -178,6 +181,7 @@ const KNOWN_KEYS: &[&str] = &[
     "log_format",
     "trust_forwarded_for",
     "secrets_key",
+    "reload_secs",
     "http",
     "session",
     "login",

@@ -446,3 +446,25 @@ pub async fn all_enabled(
         })
         .collect()
 }
+
+/// A fingerprint of what is enabled where (rows and their last change), so a server can tell
+/// cheaply whether another server changed a label's plugins.
+pub async fn enabled_fingerprint(db: &DatabaseConnection) -> CoreResult<String> {
+    let rows = label_plugin::Entity::find()
+        .order_by_asc(label_plugin::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}:{}:{}",
+                r.id,
+                r.version,
+                r.updated_at.timestamp_micros(),
+                r.label
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(","))
+}

@@ -358,3 +358,58 @@ storage_test!(
         assert_eq!(after["version"], "1.1.0");
     }
 );
+
+storage_test!(
+    plg_1_a_second_server_picks_up_a_plugin_enabled_on_the_first,
+    |app: TestApp| async move {
+        let admin = admin(&app).await;
+        install(
+            &app,
+            &admin,
+            "skills-matcher",
+            "1.0.0",
+            plugin_wasm("skills_matcher"),
+        )
+        .await;
+        // A second server process on the same database, as behind a load balancer.
+        let mut config = app.storage().config();
+        config.reload_secs = 1;
+        let second = etalage::Application::build(config).await.unwrap();
+        let second_port = second.port();
+        let stop = second.shutdown_handle();
+        let server = tokio::spawn(second.run_until_stopped());
+
+        let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
+        let enabled = operator
+            .put(app.url(HOST, "/api/v1/admin/labels/werkweb/plugins/skills-matcher"))
+            .json(&serde_json::json!({ "version": "1.0.0" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(enabled.status(), StatusCode::OK);
+
+        // Same session cookie works on the second server (sessions live in the database).
+        let url = format!("http://{HOST}:{second_port}/api/v1/match");
+        let mut status = StatusCode::CONFLICT;
+        for _ in 0..40 {
+            status = operator
+                .post(&url)
+                .json(&batch())
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if status == StatusCode::OK {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the second server ranks with the plugin enabled on the first"
+        );
+        stop.stop();
+        let _ = server.await;
+    }
+);
