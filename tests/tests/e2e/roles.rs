@@ -34,6 +34,15 @@ async fn person(app: &TestApp, name: &str, role: Role, domain: &str) -> (i64, re
     app.person(HOST, name, role.as_str(), domain).await
 }
 
+/// Whether `subject` holds `permission` (`resource/action`) in `label` right now.
+async fn may(app: &TestApp, subject: &str, label: &str, permission: &str) -> bool {
+    let (resource, action) = permission.split_once('/').unwrap();
+    app.authz
+        .check(subject, label, resource, action)
+        .await
+        .unwrap()
+}
+
 fn is_denied(status: StatusCode, location: Option<&str>) -> bool {
     status == StatusCode::UNAUTHORIZED
         || status == StatusCode::FORBIDDEN
@@ -423,12 +432,7 @@ storage_test!(
             .await;
         let (recruiter_id, _) = person(&app, "recruiter", Role::Recruiter, OWN).await;
         let subject = etalage_core::authz::subject_of(recruiter_id);
-        assert!(
-            app.authz
-                .check(&subject, OWN, "vacancy", "write")
-                .await
-                .unwrap()
-        );
+        assert!(may(&app, &subject, OWN, "vacancy/write").await);
 
         // The recruiter role loses vacancy/write everywhere, at once.
         let policy: serde_json::Value = admin
@@ -459,18 +463,8 @@ storage_test!(
             .await
             .unwrap();
         assert_eq!(put.status(), StatusCode::NO_CONTENT);
-        assert!(
-            !app.authz
-                .check(&subject, OWN, "vacancy", "write")
-                .await
-                .unwrap()
-        );
-        assert!(
-            app.authz
-                .check(&subject, OWN, "vacancy", "read")
-                .await
-                .unwrap()
-        );
+        assert!(!may(&app, &subject, OWN, "vacancy/write").await);
+        assert!(may(&app, &subject, OWN, "vacancy/read").await);
 
         // Bounds: no unknown permissions, no editing of platform-admin, no operators.
         let unknown = admin
@@ -499,12 +493,7 @@ storage_test!(
         // The change is in the database: a restarted server keeps it.
         let storage = app.stop().await;
         let app = etalage_tests::start(storage, |_| {}).await;
-        assert!(
-            !app.authz
-                .check(&subject, OWN, "vacancy", "write")
-                .await
-                .unwrap()
-        );
+        assert!(!may(&app, &subject, OWN, "vacancy/write").await);
     }
 );
 
@@ -587,24 +576,9 @@ storage_test!(
             StatusCode::NO_CONTENT
         );
         // Off in werkweb, still on in the other label where the same person is a recruiter too.
-        assert!(
-            !app.authz
-                .check(&subject, OWN, "vacancy", "write")
-                .await
-                .unwrap()
-        );
-        assert!(
-            app.authz
-                .check(&subject, OWN, "vacancy", "read")
-                .await
-                .unwrap()
-        );
-        assert!(
-            app.authz
-                .check(&subject, OTHER, "vacancy", "write")
-                .await
-                .unwrap()
-        );
+        assert!(!may(&app, &subject, OWN, "vacancy/write").await);
+        assert!(may(&app, &subject, OWN, "vacancy/read").await);
+        assert!(may(&app, &subject, OTHER, "vacancy/write").await);
 
         // Bounds: only narrowing, only roles below one's own, only in one's own label.
         let widen = operator
