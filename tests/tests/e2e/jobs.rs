@@ -29,13 +29,22 @@ storage_test!(
         assert!(mails[0].contains("To: kandidaat@example.nl"));
         assert!(mails[0].contains("From: WerkWeb <no-reply@winwinwerkt.nl>"));
         assert!(mails[0].contains("Reply-To: contact@werkweb.net"));
-        // Once sent, the job keeps no copy of the mail.
-        let row = etalage_core::store::entities::job::Entity::find()
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(row.status, "done");
+        // Once sent, the job keeps no copy of the mail. The file lands before the worker
+        // commits the job as done, so wait for that commit rather than race it.
+        let mut row = None;
+        for _ in 0..200 {
+            let found = etalage_core::store::entities::job::Entity::find()
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            if found.status == "done" {
+                row = Some(found);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let row = row.expect("the mail job is marked done after sending");
         assert!(row.payload.is_none());
     }
 );
