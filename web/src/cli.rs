@@ -245,9 +245,10 @@ async fn plugins_command(command: PluginsCommand) -> Result<(), String> {
         PluginsCommand::Check { file } => {
             let artefact = engine.install(&read(&file)?).map_err(|e| e.to_string())?;
             println!(
-                "ok  {} is a {} plugin (etalage:plugin@0.1.0), sha256 {}",
+                "ok  {} is a {} plugin (etalage:plugin@{}), sha256 {}",
                 file.display(),
                 artefact.kind.as_str(),
+                artefact.interface_version,
                 artefact.wasm_sha256
             );
             Ok(())
@@ -282,14 +283,16 @@ async fn plugins_command(command: PluginsCommand) -> Result<(), String> {
                 WasmMatcher::new(engine.clone(), prepared, ctx).map_err(|e| e.to_string())?;
             let text =
                 std::fs::read_to_string(&batch).map_err(|e| format!("{}: {e}", batch.display()))?;
-            let (vacancy, candidates) = crate::routes::parse_rank_batch(&text)?;
+            let batch = crate::routes::parse_rank_batch(&text)?;
             use etalage_core::plugins::Matcher;
-            let scores = matcher
-                .rank(&vacancy, &candidates)
-                .await
-                .map_err(|e| e.to_string())?;
-            for s in scores {
-                println!("{:>6.3}  {:<16} {}", s.score, s.candidate, s.explanation);
+            let ranking = matcher.rank(&batch).await.map_err(|e| e.to_string())?;
+            for r in ranking.iter() {
+                println!(
+                    "{:>6.3}  {:<16} {}",
+                    r.score,
+                    batch.ids()[r.position],
+                    r.explanation
+                );
             }
             for line in matcher.log() {
                 eprintln!("plugin {}: {}", line.level, line.message);

@@ -1,7 +1,10 @@
 //! What core asks of plugins (PLG-1, PLG-2), without knowing they are WebAssembly: the plugin
 //! host implements these traits. Types carry only what a plugin may see — matcher inputs are
 //! pseudonymous feature records, never names or contact details.
+pub mod matching;
 pub mod registry;
+
+pub use matching::{Columns, InternedVacancy, MatchBatch, Ranked, Ranking, UNKNOWN};
 
 use std::fmt;
 
@@ -59,21 +62,10 @@ pub struct CandidateFeatures {
     pub driving_licences: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct MatchScore {
-    pub candidate: String,
-    pub score: f32,
-    pub explanation: String,
-}
-
 /// Ranks candidates for a vacancy, the label's way.
 #[async_trait::async_trait]
 pub trait Matcher: Send + Sync {
-    async fn rank(
-        &self,
-        vacancy: &VacancyProfile,
-        candidates: &[CandidateFeatures],
-    ) -> Result<Vec<MatchScore>, PluginError>;
+    async fn rank(&self, batch: &MatchBatch) -> Result<Ranking, PluginError>;
 }
 
 /// A temporary-worker placement (TMP-1). It carries special data on its way to the payroll

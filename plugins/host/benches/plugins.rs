@@ -11,9 +11,13 @@ mod skills_matcher;
 
 use std::time::{Duration, Instant};
 
-use etalage_core::plugins::{CandidateFeatures, Matcher, VacancyProfile, WeightedSkill};
+use etalage_core::plugins::{
+    CandidateFeatures, MatchBatch, Matcher, Ranking, VacancyProfile, WeightedSkill,
+};
 use etalage_plugin_host::{Limits, WasmMatcher};
-use etalage_plugin_sdk::{Batch, Candidate, Span, Vacancy, WeightedSkill as SdkSkill};
+use etalage_plugin_sdk::{
+    Batch, Candidate, Explanation, Matcher as SdkMatcher, Vacancy, WeightedSkill as SdkSkill,
+};
 
 fn percentile(mut samples: Vec<Duration>, p: f64) -> Duration {
     samples.sort();
@@ -60,19 +64,9 @@ fn batch(n: usize) -> (VacancyProfile, Vec<CandidateFeatures>) {
     (vacancy, candidates)
 }
 
-/// The batch as the plugin receives it (interned words), for the native run.
-fn native_types(v: &VacancyProfile, cs: &[CandidateFeatures]) -> (Vacancy, Batch) {
-    let mut words: Vec<String> = Vec::new();
-    let mut id = |w: &str| -> u32 {
-        let w = w.to_lowercase();
-        match words.iter().position(|x| *x == w) {
-            Some(i) => i as u32,
-            None => {
-                words.push(w);
-                (words.len() - 1) as u32
-            }
-        }
-    };
+/// The batch as the plugin receives it, for the native run: the same columns.
+fn native_types(batch: &MatchBatch) -> (Vacancy, Batch) {
+    let v = batch.vacancy();
     let vacancy = Vacancy {
         skills: v
             .skills
@@ -83,43 +77,39 @@ fn native_types(v: &VacancyProfile, cs: &[CandidateFeatures]) -> (Vacancy, Batch
                 required: s.required,
             })
             .collect(),
-        region: v.region.as_deref().map(&mut id),
+        region: v.region,
         hours_per_week: v.hours_per_week,
         min_years_experience: v.min_years_experience,
-        languages: v.languages.iter().map(|l| id(l)).collect(),
-        driving_licences: v.driving_licences.iter().map(|l| id(l)).collect(),
+        languages: v.languages.clone(),
+        driving_licences: v.driving_licences.clone(),
     };
-    let mut pool = Vec::new();
-    let span = |ids: Vec<u32>, pool: &mut Vec<u32>| {
-        let start = pool.len() as u32;
-        pool.extend(ids);
-        Span {
-            start,
-            len: pool.len() as u32 - start,
-        }
+    let c = batch.columns();
+    let columns = Batch {
+        skill_ends: c.skill_ends.clone(),
+        skills: c.skills.clone(),
+        regions: c.regions.clone(),
+        hours_per_week: c.hours_per_week.clone(),
+        years_experience: c.years_experience.clone(),
+        language_ends: c.language_ends.clone(),
+        languages: c.languages.clone(),
+        licence_ends: c.licence_ends.clone(),
+        driving_licences: c.driving_licences.clone(),
+        terms: batch.terms().to_vec(),
     };
-    let candidates = cs
-        .iter()
-        .map(|c| Candidate {
-            skills: span(c.skills.clone(), &mut pool),
-            region: c.region.as_deref().map(&mut id),
-            hours_per_week: c.hours_per_week,
-            years_experience: c.years_experience,
-            languages: span(c.languages.iter().map(|l| id(l)).collect(), &mut pool),
-            driving_licences: span(
-                c.driving_licences.iter().map(|l| id(l)).collect(),
-                &mut pool,
-            ),
-        })
-        .collect();
-    (
-        vacancy,
-        Batch {
-            candidates,
-            pool,
-            terms: words,
-        },
-    )
+    (vacancy, columns)
+}
+
+/// The skills matcher natively, with the weights the plugin reads from its (empty) settings.
+struct Native(skills_matcher::Weights);
+
+impl SdkMatcher for Native {
+    fn prepare(_vacancy: &Vacancy, _batch: &Batch) -> Result<Self, String> {
+        Ok(Native(skills_matcher::Weights::default().normalized()?))
+    }
+
+    fn score(&self, vacancy: &Vacancy, candidate: Candidate<'_>, why: &mut Explanation<'_>) -> f32 {
+        skills_matcher::score(&self.0, vacancy, candidate, why)
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -139,10 +129,11 @@ async fn main() {
     )
     .unwrap();
     let (vacancy, none) = batch(0);
+    let none = MatchBatch::from_candidates(&vacancy, &none);
     let mut samples = Vec::with_capacity(calls);
     for _ in 0..calls {
         let t = Instant::now();
-        empty.rank(&vacancy, &none).await.unwrap();
+        empty.rank(&none).await.unwrap();
         samples.push(t.elapsed());
     }
     println!(
@@ -155,10 +146,11 @@ async fn main() {
 
     // The cost of handing a batch over, without any scoring.
     let (vacancy, candidates) = batch(size);
+    let candidates = MatchBatch::from_candidates(&vacancy, &candidates);
     let mut handover = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
-        empty.rank(&vacancy, &candidates).await.unwrap();
+        empty.rank(&candidates).await.unwrap();
         handover.push(t.elapsed());
     }
     row(
@@ -172,30 +164,28 @@ async fn main() {
         support::context("bench", "skills-matcher", &[]),
     )
     .unwrap();
-    let (vacancy, candidates) = batch(size);
-    let (native_vacancy, native_batch) = native_types(&vacancy, &candidates);
-    let weights = skills_matcher::Weights::default();
+    let (native_vacancy, native_batch) = native_types(&candidates);
     let mut wasm = Vec::new();
     let mut native = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
-        let scores = skills.rank(&vacancy, &candidates).await.unwrap();
+        let ranking = skills.rank(&candidates).await.unwrap();
         wasm.push(t.elapsed());
-        assert_eq!(scores.len(), size);
+        assert_eq!(ranking.len(), size);
 
         let t = Instant::now();
-        // The same algorithm natively, including building the answer and sorting it.
-        let mut scores: Vec<_> = native_batch
-            .candidates
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                skills_matcher::score(&native_vacancy, &native_batch, i as u32, c, weights)
-            })
-            .collect();
-        scores.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // The same algorithm natively, through the same SDK loop and the same checking and
+        // sorting of the answer.
+        let scores = etalage_plugin_sdk::rank::<Native>(&native_vacancy, &native_batch).unwrap();
+        let ranking = Ranking::from_columns(
+            size,
+            scores.values,
+            scores.explanations,
+            scores.explanation_ends,
+        )
+        .unwrap();
         native.push(t.elapsed());
-        std::hint::black_box(scores);
+        std::hint::black_box(ranking);
     }
     let wasm_median = percentile(wasm.clone(), 0.5);
     let native_median = percentile(native.clone(), 0.5);

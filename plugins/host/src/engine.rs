@@ -9,11 +9,18 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::{matcher, processor};
+use crate::bindings::{SUPPORTED, v0_1, v0_2};
 use crate::imports::PluginState;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 pub(crate) const TICK: Duration = Duration::from_millis(5);
+
+/// How much of a memory slot stays mapped between calls. Every call still starts from the
+/// plugin's pristine memory — wasmtime zeroes what the last call dirtied (found with
+/// `PAGEMAP_SCAN`) instead of unmapping it — but a call that fills a few megabytes no longer
+/// takes a page fault for every 4 KiB it touches. That halved the cost of a 10,000-candidate
+/// batch. At most this much per slot, so at most 256 MiB for the default 64 slots.
+const KEEP_RESIDENT: usize = 4 << 20;
 
 /// What one plugin call may use.
 #[derive(Clone, Debug)]
@@ -59,7 +66,7 @@ pub enum HostError {
     TooLarge { size: usize, max: usize },
     #[error(
         "the component is not an Etalage plugin of a supported world and version \
-         (etalage:plugin@0.1.0 matcher or processor): {0}"
+         (the matcher or processor world of etalage:plugin@{versions}): {0}", versions = SUPPORTED.join(" or @")
     )]
     UnsupportedWorld(String),
     #[error("the precompiled artefact does not match what was installed; reinstall the plugin")]
@@ -89,6 +96,8 @@ impl PluginKind {
 #[derive(Clone, Debug)]
 pub struct Artefact {
     pub kind: PluginKind,
+    /// The version of `etalage:plugin` it was built against.
+    pub interface_version: &'static str,
     /// SHA-256 of the uploaded `.wasm`.
     pub wasm_sha256: String,
     /// The precompiled form, valid for engines with `engine_hash`.
@@ -101,8 +110,22 @@ pub struct Artefact {
 /// An instance template: everything but the store, ready to instantiate in microseconds.
 #[derive(Clone)]
 pub enum Prepared {
-    Matcher(matcher::MatcherPre<PluginState>),
-    Processor(processor::ProcessorPre<PluginState>),
+    Matcher(MatcherPre),
+    Processor(ProcessorPre),
+}
+
+/// A matcher's template, by the interface version it was built for.
+#[derive(Clone)]
+pub enum MatcherPre {
+    V0_1(v0_1::matcher::MatcherPre<PluginState>),
+    V0_2(v0_2::matcher::MatcherPre<PluginState>),
+}
+
+/// A processor's template, by the interface version it was built for.
+#[derive(Clone)]
+pub enum ProcessorPre {
+    V0_1(v0_1::processor::ProcessorPre<PluginState>),
+    V0_2(v0_2::processor::ProcessorPre<PluginState>),
 }
 
 impl Prepared {
@@ -110,6 +133,18 @@ impl Prepared {
         match self {
             Prepared::Matcher(_) => PluginKind::Matcher,
             Prepared::Processor(_) => PluginKind::Processor,
+        }
+    }
+
+    /// The version of `etalage:plugin` the component was built against.
+    pub fn interface_version(&self) -> &'static str {
+        match self {
+            Prepared::Matcher(MatcherPre::V0_1(_)) | Prepared::Processor(ProcessorPre::V0_1(_)) => {
+                "0.1.0"
+            }
+            Prepared::Matcher(MatcherPre::V0_2(_)) | Prepared::Processor(ProcessorPre::V0_2(_)) => {
+                "0.2.0"
+            }
         }
     }
 }
@@ -159,17 +194,24 @@ impl PluginEngine {
             .max_memories_per_component(2)
             .max_tables_per_component(16)
             .max_memory_size(limits.memory_bytes)
-            .table_elements(100_000);
+            .table_elements(100_000)
+            .linear_memory_keep_resident(KEEP_RESIDENT);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(engine_err)?;
 
+        // One linker per world, holding every supported version of its imports (the versions
+        // have distinct names, so they sit side by side). A matcher gets no HTTP.
         let mut matcher_linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut matcher_linker).map_err(engine_err)?;
-        matcher::Matcher::add_to_linker::<_, HasSelf<_>>(&mut matcher_linker, |s| s)
+        v0_2::matcher::Matcher::add_to_linker::<_, HasSelf<_>>(&mut matcher_linker, |s| s)
+            .map_err(engine_err)?;
+        v0_1::matcher::Matcher::add_to_linker::<_, HasSelf<_>>(&mut matcher_linker, |s| s)
             .map_err(engine_err)?;
         let mut processor_linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut processor_linker).map_err(engine_err)?;
-        processor::Processor::add_to_linker::<_, HasSelf<_>>(&mut processor_linker, |s| s)
+        v0_2::processor::Processor::add_to_linker::<_, HasSelf<_>>(&mut processor_linker, |s| s)
+            .map_err(engine_err)?;
+        v0_1::processor::Processor::add_to_linker::<_, HasSelf<_>>(&mut processor_linker, |s| s)
             .map_err(engine_err)?;
 
         let http = reqwest::Client::builder()
@@ -215,10 +257,11 @@ impl PluginEngine {
         }
         let component = Component::new(&self.engine, wasm)
             .map_err(|e| HostError::NotAComponent(format!("{e:#}")))?;
-        let kind = self.prepare(&component)?.kind();
+        let prepared = self.prepare(&component)?;
         let compiled = component.serialize().map_err(engine_err)?;
         Ok(Artefact {
-            kind,
+            kind: prepared.kind(),
+            interface_version: prepared.interface_version(),
             wasm_sha256: sha256_hex(wasm),
             compiled_sha256: sha256_hex(&compiled),
             compiled,
@@ -246,23 +289,27 @@ impl PluginEngine {
     }
 
     /// Links a component against the host and makes its instance template, deciding its
-    /// world by what it exports.
+    /// world and interface version by what it exports (newest first).
     pub fn prepare(&self, component: &Component) -> Result<Prepared, HostError> {
-        let as_matcher = self
-            .matcher_linker
-            .instantiate_pre(component)
-            .and_then(matcher::MatcherPre::new);
-        if let Ok(pre) = as_matcher {
-            return Ok(Prepared::Matcher(pre));
+        let matcher = self.matcher_linker.instantiate_pre(component);
+        if let Ok(pre) = &matcher {
+            if let Ok(pre) = v0_2::matcher::MatcherPre::new(pre.clone()) {
+                return Ok(Prepared::Matcher(MatcherPre::V0_2(pre)));
+            }
+            if let Ok(pre) = v0_1::matcher::MatcherPre::new(pre.clone()) {
+                return Ok(Prepared::Matcher(MatcherPre::V0_1(pre)));
+            }
         }
-        match self
+        let processor = self
             .processor_linker
             .instantiate_pre(component)
-            .and_then(processor::ProcessorPre::new)
-        {
-            Ok(pre) => Ok(Prepared::Processor(pre)),
-            Err(e) => Err(HostError::UnsupportedWorld(format!("{e:#}"))),
+            .map_err(|e| HostError::UnsupportedWorld(format!("{e:#}")))?;
+        if let Ok(pre) = v0_2::processor::ProcessorPre::new(processor.clone()) {
+            return Ok(Prepared::Processor(ProcessorPre::V0_2(pre)));
         }
+        v0_1::processor::ProcessorPre::new(processor)
+            .map(|pre| Prepared::Processor(ProcessorPre::V0_1(pre)))
+            .map_err(|e| HostError::UnsupportedWorld(format!("{e:#}")))
     }
 }
 
@@ -284,23 +331,60 @@ fn spawn_ticker(engine: Weak<PluginEngine>) {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn wit_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")
+    }
+
+    fn declared_version(wit: &str) -> String {
+        wit.lines()
+            .find_map(|l| l.strip_prefix("package etalage:plugin@"))
+            .and_then(|v| v.strip_suffix(';'))
+            .unwrap()
+            .to_string()
+    }
+
     /// A released interface version never changes: the frozen copy of the version the live
     /// file declares must be identical to it.
     #[test]
     fn plg_released_wit_versions_are_frozen() {
-        let wit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
-        let live = std::fs::read_to_string(wit.join("etalage-plugin.wit")).unwrap();
-        let version = live
-            .lines()
-            .find_map(|l| l.strip_prefix("package etalage:plugin@"))
-            .and_then(|v| v.strip_suffix(';'))
-            .unwrap();
-        let frozen = wit.join(format!("since_v{version}/etalage-plugin.wit"));
+        let live = std::fs::read_to_string(wit_dir().join("etalage-plugin.wit")).unwrap();
+        let version = declared_version(&live);
+        let frozen = wit_dir().join(format!("since_v{version}/etalage-plugin.wit"));
         let frozen = std::fs::read_to_string(&frozen)
             .unwrap_or_else(|_| panic!("{} is missing", frozen.display()));
         assert_eq!(
             live, frozen,
             "etalage:plugin@{version} is released; bump the version to change it"
         );
+    }
+
+    /// Every released version is one the host loads, newest first, and each frozen copy
+    /// declares the version its folder is named after.
+    #[test]
+    fn plg_the_host_loads_every_released_version() {
+        let mut released: Vec<String> = std::fs::read_dir(wit_dir())
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                name.strip_prefix("since_v").map(str::to_string)
+            })
+            .collect();
+        for version in &released {
+            let wit = std::fs::read_to_string(
+                wit_dir().join(format!("since_v{version}/etalage-plugin.wit")),
+            )
+            .unwrap();
+            assert_eq!(&declared_version(&wit), version);
+        }
+        released.sort_by_key(|v| {
+            std::cmp::Reverse(
+                v.split('.')
+                    .map(|n| n.parse::<u32>().unwrap())
+                    .collect::<Vec<_>>(),
+            )
+        });
+        assert_eq!(released, super::SUPPORTED);
     }
 }

@@ -9,8 +9,6 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::matcher::etalage::plugin::{config, log};
-use crate::bindings::processor::etalage::plugin::outbound_http;
 use crate::engine::Limits;
 
 /// Where and how a plugin runs: one per (label, plugin).
@@ -89,14 +87,8 @@ impl WasiView for PluginState {
     }
 }
 
-impl log::Host for PluginState {
-    async fn write(&mut self, level: log::Level, message: String) {
-        let level = match level {
-            log::Level::Debug => "debug",
-            log::Level::Info => "info",
-            log::Level::Warn => "warn",
-            log::Level::Error => "error",
-        };
+impl PluginState {
+    fn write_log(&mut self, level: &'static str, message: String) {
         let message: String = message.chars().take(MAX_LOG_CHARS).collect();
         tracing::info!(label = %self.ctx.label, plugin = %self.ctx.plugin, level, "{message}");
         if let Ok(mut lines) = self.log.lock()
@@ -107,15 +99,62 @@ impl log::Host for PluginState {
     }
 }
 
-impl config::Host for PluginState {
-    async fn get(&mut self, key: String) -> Option<String> {
-        self.ctx.settings.get(&key).cloned()
-    }
+/// The imports of one interface version, all handled by the shared code here: the versions
+/// differ in their generated types, not in what the host does.
+macro_rules! imports {
+    ($version:ident) => {
+        mod $version {
+            use super::{HttpRequest, PluginState};
+            use crate::bindings::$version::matcher::etalage::plugin::{config, log};
+            use crate::bindings::$version::processor::etalage::plugin::outbound_http;
 
-    async fn secret(&mut self, key: String) -> Option<String> {
-        self.ctx.secrets.get(&key).cloned()
-    }
+            impl log::Host for PluginState {
+                async fn write(&mut self, level: log::Level, message: String) {
+                    let level = match level {
+                        log::Level::Debug => "debug",
+                        log::Level::Info => "info",
+                        log::Level::Warn => "warn",
+                        log::Level::Error => "error",
+                    };
+                    self.write_log(level, message);
+                }
+            }
+
+            impl config::Host for PluginState {
+                async fn get(&mut self, key: String) -> Option<String> {
+                    self.ctx.settings.get(&key).cloned()
+                }
+
+                async fn secret(&mut self, key: String) -> Option<String> {
+                    self.ctx.secrets.get(&key).cloned()
+                }
+            }
+
+            impl outbound_http::Host for PluginState {
+                async fn send(
+                    &mut self,
+                    request: outbound_http::Request,
+                ) -> Result<outbound_http::Response, String> {
+                    let request = HttpRequest {
+                        method: request.method,
+                        url: request.url,
+                        headers: request.headers,
+                        body: request.body,
+                    };
+                    let (status, headers, body) = self.send_http(request).await?;
+                    Ok(outbound_http::Response {
+                        status,
+                        headers,
+                        body,
+                    })
+                }
+            }
+        }
+    };
 }
+
+imports!(v0_1);
+imports!(v0_2);
 
 /// The host of `url` if the plugin may call it.
 fn allowed(ctx: &PluginContext, url: &str) -> Result<reqwest::Url, String> {
@@ -133,11 +172,18 @@ fn allowed(ctx: &PluginContext, url: &str) -> Result<reqwest::Url, String> {
     Ok(url)
 }
 
-impl outbound_http::Host for PluginState {
-    async fn send(
-        &mut self,
-        request: outbound_http::Request,
-    ) -> Result<outbound_http::Response, String> {
+/// An HTTP request as a plugin makes it, whatever its interface version.
+struct HttpRequest {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+type HttpResponse = (u16, Vec<(String, String)>, Vec<u8>);
+
+impl PluginState {
+    async fn send_http(&mut self, request: HttpRequest) -> Result<HttpResponse, String> {
         let url = allowed(&self.ctx, &request.url)?;
         let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| format!("bad method {}", request.method))?;
@@ -173,11 +219,7 @@ impl outbound_http::Host for PluginState {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(outbound_http::Response {
-            status,
-            headers,
-            body,
-        })
+        Ok((status, headers, body))
     }
 }
 

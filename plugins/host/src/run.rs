@@ -6,16 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use etalage_core::plugins::{
-    CandidateFeatures, MatchScore, Matcher, Placement, PluginError, Processor, Subscriber,
-    VacancyProfile,
+    MatchBatch, Matcher, Placement, PluginError, Processor, Ranking, Subscriber,
 };
 use wasmtime::{Store, UpdateDeadline};
 
-use crate::bindings::matcher::MatcherPre;
-use crate::bindings::matcher::exports::etalage::plugin::matching as wit_matching;
-use crate::bindings::processor::ProcessorPre;
-use crate::bindings::processor::exports::etalage::plugin::integration as wit_integration;
-use crate::engine::{HostError, PluginEngine, Prepared};
+use crate::bindings::{v0_1, v0_2};
+use crate::engine::{HostError, MatcherPre, PluginEngine, Prepared, ProcessorPre};
 use crate::imports::{LogLine, PluginContext, PluginState};
 
 /// The marker error of a call stopped at its deadline.
@@ -110,7 +106,7 @@ async fn with_deadline<T>(
 /// A matcher plugin, for one label.
 pub struct WasmMatcher {
     call: Call,
-    pre: MatcherPre<PluginState>,
+    pre: MatcherPre,
 }
 
 impl WasmMatcher {
@@ -138,153 +134,181 @@ impl WasmMatcher {
     pub fn log(&self) -> Vec<LogLine> {
         self.call.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
-}
 
-/// Interned words (lower case): id = position in `names`.
-#[derive(Default)]
-struct Terms {
-    names: Vec<String>,
-    ids: std::collections::HashMap<String, u32>,
-}
-
-impl Terms {
-    fn id(&mut self, word: &str) -> u32 {
-        // Most words arrive interned-ready: look them up before allocating a lower-case copy.
-        if let Some(id) = self.ids.get(word) {
-            return *id;
-        }
-        let key = word.trim().to_lowercase();
-        if let Some(id) = self.ids.get(&key) {
-            return *id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(key.clone());
-        self.ids.insert(key, id);
-        id
+    /// The current interface: the batch crosses as flat columns and the answer comes back as
+    /// columns, a handful of copies whatever the batch size.
+    async fn rank_v0_2(
+        &self,
+        pre: &v0_2::matcher::MatcherPre<PluginState>,
+        batch: &MatchBatch,
+    ) -> Result<Ranking, PluginError> {
+        use v0_2::matcher::exports::etalage::plugin::matching as wit;
+        let v = batch.vacancy();
+        let vacancy = wit::Vacancy {
+            skills: v
+                .skills
+                .iter()
+                .map(|s| wit::WeightedSkill {
+                    skill: s.skill,
+                    weight: s.weight,
+                    required: s.required,
+                })
+                .collect(),
+            region: v.region,
+            hours_per_week: v.hours_per_week,
+            min_years_experience: v.min_years_experience,
+            languages: v.languages.clone(),
+            driving_licences: v.driving_licences.clone(),
+        };
+        let c = batch.columns();
+        let columns = wit::Batch {
+            skill_ends: c.skill_ends.clone(),
+            skills: c.skills.clone(),
+            regions: c.regions.clone(),
+            hours_per_week: c.hours_per_week.clone(),
+            years_experience: c.years_experience.clone(),
+            language_ends: c.language_ends.clone(),
+            languages: c.languages.clone(),
+            licence_ends: c.licence_ends.clone(),
+            driving_licences: c.driving_licences.clone(),
+            terms: batch.terms().to_vec(),
+        };
+        let deadline = self.call.engine.limits.matcher_deadline;
+        let mut store = self.call.store(deadline);
+        let scores = with_deadline(deadline, async {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .etalage_plugin_matching()
+                .call_rank(&mut store, &vacancy, &columns)
+                .await
+        })
+        .await?;
+        check_output(
+            scores.explanations.len() + 4 * (scores.values.len() + scores.explanation_ends.len()),
+            self.call.engine.limits.max_output_bytes,
+        )?;
+        Ranking::from_columns(
+            batch.len(),
+            scores.values,
+            scores.explanations,
+            scores.explanation_ends,
+        )
     }
-}
 
-fn input_size(vacancy: &VacancyProfile, candidates: &[CandidateFeatures]) -> usize {
-    let strings = |v: &[String]| v.iter().map(|s| s.len() + 8).sum::<usize>();
-    let vacancy_size = vacancy.id.len()
-        + vacancy.skills.len() * 12
-        + strings(&vacancy.languages)
-        + strings(&vacancy.driving_licences);
-    vacancy_size
-        + candidates
-            .iter()
-            .map(|c| {
-                32 + c.id.len()
-                    + c.skills.len() * 4
-                    + c.region.as_ref().map_or(0, String::len)
-                    + strings(&c.languages)
-                    + strings(&c.driving_licences)
+    /// Interface 0.1.0: a record per candidate whose id lists are spans of one shared pool,
+    /// answered by a list of scores naming candidates by position.
+    async fn rank_v0_1(
+        &self,
+        pre: &v0_1::matcher::MatcherPre<PluginState>,
+        batch: &MatchBatch,
+    ) -> Result<Ranking, PluginError> {
+        use v0_1::matcher::exports::etalage::plugin::matching as wit;
+        let v = batch.vacancy();
+        let vacancy = wit::Vacancy {
+            skills: v
+                .skills
+                .iter()
+                .map(|s| wit::WeightedSkill {
+                    skill: s.skill,
+                    weight: s.weight,
+                    required: s.required,
+                })
+                .collect(),
+            region: v.region,
+            hours_per_week: v.hours_per_week,
+            min_years_experience: v.min_years_experience,
+            languages: v.languages.clone(),
+            driving_licences: v.driving_licences.clone(),
+        };
+        let c = batch.columns();
+        // The pool is the three id columns one after the other; a span is a run of one.
+        let language_base = c.skills.len() as u32;
+        let licence_base = language_base + c.languages.len() as u32;
+        let mut pool =
+            Vec::with_capacity(c.skills.len() + c.languages.len() + c.driving_licences.len());
+        pool.extend_from_slice(&c.skills);
+        pool.extend_from_slice(&c.languages);
+        pool.extend_from_slice(&c.driving_licences);
+        let span = |ends: &[u32], i: usize, base: u32| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            wit::Span {
+                start: base + start,
+                len: ends[i] - start,
+            }
+        };
+        let known = |value: u32| (value != etalage_core::plugins::UNKNOWN).then_some(value);
+        let candidates = (0..batch.len())
+            .map(|i| wit::Candidate {
+                skills: span(&c.skill_ends, i, 0),
+                region: known(c.regions[i]),
+                hours_per_week: known(c.hours_per_week[i]),
+                years_experience: c.years_experience[i],
+                languages: span(&c.language_ends, i, language_base),
+                driving_licences: span(&c.licence_ends, i, licence_base),
             })
-            .sum::<usize>()
+            .collect();
+        let old = wit::Batch {
+            candidates,
+            pool,
+            terms: batch.terms().to_vec(),
+        };
+        let deadline = self.call.engine.limits.matcher_deadline;
+        let mut store = self.call.store(deadline);
+        let scores = with_deadline(deadline, async {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .etalage_plugin_matching()
+                .call_rank(&mut store, &vacancy, &old)
+                .await
+        })
+        .await?;
+        let out_bytes: usize = scores.iter().map(|s| s.explanation.len() + 8).sum();
+        check_output(out_bytes, self.call.engine.limits.max_output_bytes)?;
+        // Into columns in batch order; a candidate the plugin left out scores zero.
+        let mut values = vec![0.0f32; batch.len()];
+        let mut explanations: Vec<String> = vec![String::new(); batch.len()];
+        for score in scores {
+            let i = score.candidate as usize;
+            if i >= batch.len() {
+                return Err(PluginError::Crashed(format!(
+                    "the plugin scored candidate {i}, which is not in the batch"
+                )));
+            }
+            values[i] = score.score;
+            explanations[i] = score.explanation;
+        }
+        let mut text = String::with_capacity(out_bytes);
+        let mut ends = Vec::with_capacity(batch.len());
+        for explanation in &explanations {
+            text.push_str(explanation);
+            ends.push(text.len() as u32);
+        }
+        Ranking::from_columns(batch.len(), values, text, ends)
+    }
 }
 
 #[async_trait::async_trait]
 impl Matcher for WasmMatcher {
-    async fn rank(
-        &self,
-        vacancy: &VacancyProfile,
-        candidates: &[CandidateFeatures],
-    ) -> Result<Vec<MatchScore>, PluginError> {
+    async fn rank(&self, batch: &MatchBatch) -> Result<Ranking, PluginError> {
         let limits = &self.call.engine.limits;
-        let size = input_size(vacancy, candidates);
+        let size = batch.wire_size();
         if size > limits.max_input_bytes {
             return Err(PluginError::TooLarge(format!(
                 "the batch is {size} bytes; at most {} are accepted",
                 limits.max_input_bytes
             )));
         }
-        // Regions, languages and licences cross as interned ids, candidates as positions.
-        let mut terms = Terms::default();
-        let v = wit_matching::Vacancy {
-            skills: vacancy
-                .skills
-                .iter()
-                .map(|s| wit_matching::WeightedSkill {
-                    skill: s.skill,
-                    weight: s.weight,
-                    required: s.required,
-                })
-                .collect(),
-            region: vacancy.region.as_deref().map(|r| terms.id(r)),
-            hours_per_week: vacancy.hours_per_week,
-            min_years_experience: vacancy.min_years_experience,
-            languages: vacancy.languages.iter().map(|l| terms.id(l)).collect(),
-            driving_licences: vacancy
-                .driving_licences
-                .iter()
-                .map(|l| terms.id(l))
-                .collect(),
-        };
-        // Every id list of every candidate is a range of one pool: the batch crosses in a few
-        // copies instead of one allocation per list.
-        let mut pool: Vec<u32> = Vec::with_capacity(candidates.len() * 10);
-        let span = |ids: &mut dyn Iterator<Item = u32>, pool: &mut Vec<u32>| {
-            let start = pool.len() as u32;
-            pool.extend(ids);
-            wit_matching::Span {
-                start,
-                len: pool.len() as u32 - start,
-            }
-        };
-        let cs: Vec<wit_matching::Candidate> = candidates
-            .iter()
-            .map(|c| wit_matching::Candidate {
-                skills: span(&mut c.skills.iter().copied(), &mut pool),
-                region: c.region.as_deref().map(|r| terms.id(r)),
-                hours_per_week: c.hours_per_week,
-                years_experience: c.years_experience,
-                languages: span(&mut c.languages.iter().map(|l| terms.id(l)), &mut pool),
-                driving_licences: span(
-                    &mut c.driving_licences.iter().map(|l| terms.id(l)),
-                    &mut pool,
-                ),
-            })
-            .collect();
-        let batch = wit_matching::Batch {
-            candidates: cs,
-            pool,
-            terms: terms.names,
-        };
-        let deadline = limits.matcher_deadline;
-        let mut store = self.call.store(deadline);
-        let scores = with_deadline(deadline, async {
-            let instance = self.pre.instantiate_async(&mut store).await?;
-            instance
-                .etalage_plugin_matching()
-                .call_rank(&mut store, &v, &batch)
-                .await
-        })
-        .await?;
-        let out_bytes: usize = scores.iter().map(|s| s.explanation.len() + 8).sum();
-        check_output(out_bytes, limits.max_output_bytes)?;
-        scores
-            .into_iter()
-            .map(|s| {
-                let candidate = candidates.get(s.candidate as usize).ok_or_else(|| {
-                    PluginError::Crashed(format!(
-                        "the plugin scored candidate {}, which is not in the batch",
-                        s.candidate
-                    ))
-                })?;
-                Ok(MatchScore {
-                    candidate: candidate.id.clone(),
-                    score: s.score,
-                    explanation: s.explanation,
-                })
-            })
-            .collect()
+        match &self.pre {
+            MatcherPre::V0_2(pre) => self.rank_v0_2(pre, batch).await,
+            MatcherPre::V0_1(pre) => self.rank_v0_1(pre, batch).await,
+        }
     }
 }
 
 /// A processor plugin, for one label.
 pub struct WasmProcessor {
     call: Call,
-    pre: ProcessorPre<PluginState>,
+    pre: ProcessorPre,
 }
 
 impl WasmProcessor {
@@ -311,113 +335,125 @@ impl WasmProcessor {
     pub fn log(&self) -> Vec<LogLine> {
         self.call.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
+}
 
-    async fn run<F>(&self, f: F) -> Result<String, PluginError>
+impl WasmProcessor {
+    /// Runs one call in a fresh store under the processor deadline and checks its answer.
+    async fn call<Fut>(
+        &self,
+        run: impl FnOnce(Store<PluginState>) -> Fut,
+    ) -> Result<String, PluginError>
     where
-        F: for<'a> FnOnce(
-            &'a mut Store<PluginState>,
-            &'a crate::bindings::processor::Processor,
-        ) -> std::pin::Pin<
-            Box<
-                dyn std::future::Future<Output = wasmtime::Result<Result<String, String>>>
-                    + Send
-                    + 'a,
-            >,
-        >,
+        Fut: std::future::Future<Output = wasmtime::Result<Result<String, String>>>,
     {
         let limits = &self.call.engine.limits;
         let deadline = limits.processor_deadline;
-        let mut store = self.call.store(deadline);
-        let reference = with_deadline(deadline, async {
-            let instance = self.pre.instantiate_async(&mut store).await?;
-            f(&mut store, &instance).await
-        })
-        .await?;
+        let reference = with_deadline(deadline, run(self.call.store(deadline))).await?;
         check_output(reference.len(), limits.max_output_bytes)?;
         Ok(reference)
     }
 }
 
+/// `$body` once for each interface version a processor may be built for, with `$pre` its
+/// instance template and `$wit` that version's `integration` module.
+macro_rules! per_version {
+    ($self:ident, |$pre:ident| $body:expr) => {
+        match &$self.pre {
+            ProcessorPre::V0_2($pre) => $body,
+            ProcessorPre::V0_1($pre) => $body,
+        }
+    };
+    ($self:ident, |$pre:ident, $wit:ident| $body:expr) => {
+        match &$self.pre {
+            ProcessorPre::V0_2($pre) => {
+                use v0_2::processor::exports::etalage::plugin::integration as $wit;
+                $body
+            }
+            ProcessorPre::V0_1($pre) => {
+                use v0_1::processor::exports::etalage::plugin::integration as $wit;
+                $body
+            }
+        }
+    };
+}
+
 #[async_trait::async_trait]
 impl Processor for WasmProcessor {
     async fn place_worker(&self, p: &Placement) -> Result<String, PluginError> {
-        let placement = wit_integration::Placement {
-            candidate_ref: p.candidate_ref.clone(),
-            first_name: p.first_name.clone(),
-            last_name: p.last_name.clone(),
-            email: p.email.clone(),
-            phone: p.phone.clone(),
-            birth_date: p.birth_date.clone(),
-            bsn: p.bsn.clone(),
-            id_document_number: p.id_document_number.clone(),
-            iban: p.iban.clone(),
-            client_name: p.client_name.clone(),
-            position: p.position.clone(),
-            start_date: p.start_date.clone(),
-            hours_per_week: p.hours_per_week,
-            hourly_wage_cents: p.hourly_wage_cents,
-        };
-        self.run(move |store, i| {
-            Box::pin(async move {
-                i.etalage_plugin_integration()
-                    .call_place_worker(store, &placement)
-                    .await
+        per_version!(self, |pre, wit| {
+            let placement = wit::Placement {
+                candidate_ref: p.candidate_ref.clone(),
+                first_name: p.first_name.clone(),
+                last_name: p.last_name.clone(),
+                email: p.email.clone(),
+                phone: p.phone.clone(),
+                birth_date: p.birth_date.clone(),
+                bsn: p.bsn.clone(),
+                id_document_number: p.id_document_number.clone(),
+                iban: p.iban.clone(),
+                client_name: p.client_name.clone(),
+                position: p.position.clone(),
+                start_date: p.start_date.clone(),
+                hours_per_week: p.hours_per_week,
+                hourly_wage_cents: p.hourly_wage_cents,
+            };
+            self.call(|mut store| async move {
+                let i = pre.instantiate_async(&mut store).await?;
+                let i = i.etalage_plugin_integration();
+                i.call_place_worker(&mut store, &placement).await
             })
+            .await
         })
-        .await
     }
 
     async fn subscribe(&self, s: &Subscriber) -> Result<String, PluginError> {
-        let subscriber = wit_integration::Subscriber {
-            email: s.email.clone(),
-            first_name: s.first_name.clone(),
-            last_name: s.last_name.clone(),
-            company: s.company.clone(),
-            source: s.source.clone(),
-        };
-        self.run(move |store, i| {
-            Box::pin(async move {
-                i.etalage_plugin_integration()
-                    .call_subscribe(store, &subscriber)
-                    .await
+        per_version!(self, |pre, wit| {
+            let subscriber = wit::Subscriber {
+                email: s.email.clone(),
+                first_name: s.first_name.clone(),
+                last_name: s.last_name.clone(),
+                company: s.company.clone(),
+                source: s.source.clone(),
+            };
+            self.call(|mut store| async move {
+                let i = pre.instantiate_async(&mut store).await?;
+                let i = i.etalage_plugin_integration();
+                i.call_subscribe(&mut store, &subscriber).await
             })
+            .await
         })
-        .await
     }
 
     async fn unsubscribe(&self, email: &str) -> Result<String, PluginError> {
-        let email = email.to_string();
-        self.run(move |store, i| {
-            Box::pin(async move {
-                i.etalage_plugin_integration()
-                    .call_unsubscribe(store, &email)
-                    .await
+        per_version!(self, |pre| {
+            self.call(|mut store| async move {
+                let i = pre.instantiate_async(&mut store).await?;
+                let i = i.etalage_plugin_integration();
+                i.call_unsubscribe(&mut store, email).await
             })
+            .await
         })
-        .await
     }
 
     async fn erase_person(&self, person_ref: &str, email: &str) -> Result<String, PluginError> {
-        let (r, e) = (person_ref.to_string(), email.to_string());
-        self.run(move |store, i| {
-            Box::pin(async move {
-                i.etalage_plugin_integration()
-                    .call_erase_person(store, &r, &e)
-                    .await
+        per_version!(self, |pre| {
+            self.call(|mut store| async move {
+                let i = pre.instantiate_async(&mut store).await?;
+                let i = i.etalage_plugin_integration();
+                i.call_erase_person(&mut store, person_ref, email).await
             })
+            .await
         })
-        .await
     }
 
     async fn export_person(&self, person_ref: &str, email: &str) -> Result<String, PluginError> {
-        let (r, e) = (person_ref.to_string(), email.to_string());
-        self.run(move |store, i| {
-            Box::pin(async move {
-                i.etalage_plugin_integration()
-                    .call_export_person(store, &r, &e)
-                    .await
+        per_version!(self, |pre| {
+            self.call(|mut store| async move {
+                let i = pre.instantiate_async(&mut store).await?;
+                let i = i.etalage_plugin_integration();
+                i.call_export_person(&mut store, person_ref, email).await
             })
+            .await
         })
-        .await
     }
 }

@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use etalage_core::plugins::{
-    CandidateFeatures, Matcher, Placement, PluginError, Processor, Subscriber, VacancyProfile,
-    WeightedSkill,
+    CandidateFeatures, MatchBatch, Matcher, Placement, PluginError, Processor, Subscriber,
+    VacancyProfile, WeightedSkill,
 };
 use etalage_plugin_host::{Limits, PluginContext, WasmMatcher, WasmProcessor};
 use support::{context, engine, prepared};
@@ -29,16 +29,33 @@ fn candidate(id: &str, skills: &[u32], region: &str, hours: u32) -> CandidateFea
     }
 }
 
-#[tokio::test]
-async fn plg_1_skills_matcher_ranks_a_batch_with_explanations() {
-    let engine = engine(Limits::default());
-    let matcher = WasmMatcher::new(
-        engine.clone(),
-        prepared(&engine, "skills_matcher"),
-        context("werkweb", "skills-matcher", &[]),
-    )
-    .unwrap();
-    let vacancy = VacancyProfile {
+/// A ranking as (pseudonym, score, explanation), best first.
+struct Scored {
+    candidate: String,
+    score: f32,
+    explanation: String,
+}
+
+async fn rank(
+    matcher: &WasmMatcher,
+    vacancy: &VacancyProfile,
+    candidates: &[CandidateFeatures],
+) -> Result<Vec<Scored>, PluginError> {
+    let batch = MatchBatch::from_candidates(vacancy, candidates);
+    let ranking = matcher.rank(&batch).await?;
+    assert_eq!(ranking.len(), candidates.len(), "every candidate is ranked");
+    Ok(ranking
+        .iter()
+        .map(|r| Scored {
+            candidate: batch.ids()[r.position].clone(),
+            score: r.score,
+            explanation: r.explanation.to_string(),
+        })
+        .collect())
+}
+
+fn vacancy() -> VacancyProfile {
+    VacancyProfile {
         id: "v1".into(),
         skills: vec![
             WeightedSkill {
@@ -57,14 +74,26 @@ async fn plg_1_skills_matcher_ranks_a_batch_with_explanations() {
         min_years_experience: None,
         languages: vec!["nl".into()],
         driving_licences: vec![],
-    };
+    }
+}
+
+#[tokio::test]
+async fn plg_1_skills_matcher_ranks_a_batch_with_explanations() {
+    let engine = engine(Limits::default());
+    let matcher = WasmMatcher::new(
+        engine.clone(),
+        prepared(&engine, "skills_matcher"),
+        context("werkweb", "skills-matcher", &[]),
+    )
+    .unwrap();
+    let vacancy = vacancy();
     let batch = vec![
         candidate("c-partial", &[1], "Utrecht", 32),
         candidate("c-missing-required", &[2], "Utrecht", 32),
         candidate("c-best", &[1, 2], "Utrecht", 32),
         candidate("c-elsewhere", &[1, 2], "Groningen", 16),
     ];
-    let scores = matcher.rank(&vacancy, &batch).await.unwrap();
+    let scores = rank(&matcher, &vacancy, &batch).await.unwrap();
     let order: Vec<&str> = scores.iter().map(|s| s.candidate.as_str()).collect();
     assert_eq!(
         order,
@@ -98,7 +127,7 @@ async fn plg_1_skills_matcher_ranks_a_batch_with_explanations() {
         ),
     )
     .unwrap();
-    let scores = regional.rank(&vacancy, &batch[2..]).await.unwrap();
+    let scores = rank(&regional, &vacancy, &batch[2..]).await.unwrap();
     assert_eq!(scores[0].candidate, "c-best");
     assert_eq!(scores[1].score, 0.0);
     let broken = WasmMatcher::new(
@@ -116,7 +145,7 @@ async fn plg_1_skills_matcher_ranks_a_batch_with_explanations() {
     )
     .unwrap();
     assert!(
-        matches!(broken.rank(&vacancy, &batch).await, Err(PluginError::Reported(m)) if m.contains("weights"))
+        matches!(rank(&broken, &vacancy, &batch).await, Err(PluginError::Reported(m)) if m.contains("weights"))
     );
 }
 
@@ -291,4 +320,77 @@ async fn plg_2_newsletter_connector_keeps_the_list_in_sync() {
     assert_eq!(got[0].1["email"], "piet@example.nl");
     assert_eq!(got[0].1["opt_in_source"], "footer-form");
     assert_eq!(got[1].0, "unsubscribe:nieuws:piet@example.nl");
+}
+
+#[tokio::test]
+async fn plg_1_the_examples_are_built_for_the_current_interface() {
+    let engine = engine(Limits::default());
+    for name in [
+        "skills_matcher",
+        "empty_matcher",
+        "payroll_connector",
+        "newsletter_connector",
+    ] {
+        let artefact = engine.install(&support::wasm(name)).unwrap();
+        assert_eq!(artefact.interface_version, "0.2.0", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn plg_1_a_matcher_built_for_interface_0_1_0_still_ranks() {
+    let engine = engine(Limits::default());
+    let artefact = engine.install(&support::wasm("v0_1_matcher")).unwrap();
+    assert_eq!(artefact.interface_version, "0.1.0");
+    let matcher = WasmMatcher::new(
+        engine.clone(),
+        prepared(&engine, "v0_1_matcher"),
+        context("werkweb", "v0-1-matcher", &[]),
+    )
+    .unwrap();
+    let batch = vec![
+        candidate("c-none", &[7], "Utrecht", 32),
+        candidate("c-half", &[1, 9], "Utrecht", 32),
+        candidate("c-all", &[2, 1], "Utrecht", 32),
+    ];
+    let scores = rank(&matcher, &vacancy(), &batch).await.unwrap();
+    let ranked: Vec<(&str, f32, &str)> = scores
+        .iter()
+        .map(|s| (s.candidate.as_str(), s.score, s.explanation.as_str()))
+        .collect();
+    // The candidate the plugin left out is ranked last with no score and no explanation.
+    assert_eq!(
+        ranked,
+        [
+            ("c-all", 1.0, "2 of 2 skills"),
+            ("c-half", 0.5, "1 of 2 skills"),
+            ("c-none", 0.0, "")
+        ]
+    );
+    assert_eq!(matcher.log()[0].message, "ranking with interface 0.1.0");
+}
+
+#[tokio::test]
+async fn plg_1_a_processor_built_for_interface_0_1_0_still_runs() {
+    let engine = engine(Limits::default());
+    let processor = WasmProcessor::new(
+        engine.clone(),
+        prepared(&engine, "v0_1_processor"),
+        context("werkweb", "v0-1-processor", &[("list", "vacatures")]),
+    )
+    .unwrap();
+    let reference = processor
+        .subscribe(&Subscriber {
+            email: "lezer@example.nl".into(),
+            first_name: None,
+            last_name: None,
+            company: None,
+            source: "website".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(reference, "vacatures:lezer@example.nl");
+    assert_eq!(
+        processor.export_person("p1", "lezer@example.nl").await,
+        Err(PluginError::Reported("nothing to export".into()))
+    );
 }

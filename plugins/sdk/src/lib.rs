@@ -32,30 +32,45 @@ pub mod processor_bindings {
 }
 
 pub use matcher_bindings::exports::etalage::plugin::matching::{
-    Batch, Candidate, Score, Span, Vacancy, WeightedSkill,
+    Batch, Scores, Vacancy, WeightedSkill,
 };
 
+/// In a batch's `regions` and `hours_per_week` columns: not known. [`Candidate`] turns it into
+/// `None`.
+pub const UNKNOWN: u32 = u32::MAX;
+
+/// Entry `i` of a list column: `values[ends[i-1]..ends[i]]`, from 0 for the first.
+fn run<'a>(ends: &[u32], values: &'a [u32], i: usize) -> &'a [u32] {
+    let end = ends.get(i).copied().unwrap_or(0) as usize;
+    let start = match i {
+        0 => 0,
+        _ => ends.get(i - 1).copied().unwrap_or(0) as usize,
+    };
+    values.get(start..end).unwrap_or(&[])
+}
+
+fn known(value: Option<&u32>) -> Option<u32> {
+    value.copied().filter(|v| *v != UNKNOWN)
+}
+
 impl Batch {
-    fn span(&self, span: Span) -> &[u32] {
-        let start = span.start as usize;
-        self.pool
-            .get(start..start.saturating_add(span.len as usize))
-            .unwrap_or(&[])
+    /// How many candidates the batch holds.
+    pub fn len(&self) -> usize {
+        self.years_experience.len()
     }
 
-    /// The candidate's skill ids.
-    pub fn skills(&self, candidate: &Candidate) -> &[u32] {
-        self.span(candidate.skills)
+    pub fn is_empty(&self) -> bool {
+        self.years_experience.is_empty()
     }
 
-    /// The candidate's language ids (see [`Batch::term`]).
-    pub fn languages(&self, candidate: &Candidate) -> &[u32] {
-        self.span(candidate.languages)
+    /// The candidate at `index`, if there is one.
+    pub fn candidate(&self, index: usize) -> Option<Candidate<'_>> {
+        (index < self.len()).then_some(Candidate { batch: self, index })
     }
 
-    /// The candidate's driving licence ids (see [`Batch::term`]).
-    pub fn driving_licences(&self, candidate: &Candidate) -> &[u32] {
-        self.span(candidate.driving_licences)
+    /// Every candidate, in batch order.
+    pub fn candidates(&self) -> impl ExactSizeIterator<Item = Candidate<'_>> + '_ {
+        (0..self.len()).map(move |index| Candidate { batch: self, index })
     }
 
     /// The word behind a region, language or licence id.
@@ -66,6 +81,137 @@ impl Batch {
             .unwrap_or("?")
     }
 }
+
+/// One candidate of a batch: pseudonymous features, read from the batch's columns.
+#[derive(Clone, Copy)]
+pub struct Candidate<'a> {
+    batch: &'a Batch,
+    index: usize,
+}
+
+impl<'a> Candidate<'a> {
+    /// The candidate's position in the batch.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    pub fn batch(&self) -> &'a Batch {
+        self.batch
+    }
+
+    /// Skill ids.
+    pub fn skills(&self) -> &'a [u32] {
+        run(&self.batch.skill_ends, &self.batch.skills, self.index)
+    }
+
+    /// Region id (see [`Batch::term`]), when known.
+    pub fn region(&self) -> Option<u32> {
+        known(self.batch.regions.get(self.index))
+    }
+
+    /// Hours a week the candidate is available, when known.
+    pub fn hours_per_week(&self) -> Option<u32> {
+        known(self.batch.hours_per_week.get(self.index))
+    }
+
+    pub fn years_experience(&self) -> u32 {
+        self.batch
+            .years_experience
+            .get(self.index)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Language ids (see [`Batch::term`]).
+    pub fn languages(&self) -> &'a [u32] {
+        run(&self.batch.language_ends, &self.batch.languages, self.index)
+    }
+
+    /// Driving licence ids (see [`Batch::term`]).
+    pub fn driving_licences(&self) -> &'a [u32] {
+        run(
+            &self.batch.licence_ends,
+            &self.batch.driving_licences,
+            self.index,
+        )
+    }
+}
+
+/// Where a matcher writes why it gave a score: one or two sentences a recruiter can read.
+/// All explanations of a call share one buffer, so writing one costs no allocation.
+pub struct Explanation<'a> {
+    text: &'a mut String,
+    start: usize,
+}
+
+impl Explanation<'_> {
+    pub fn push_str(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// Writes a number without going through `format!`, which is slow for something done
+    /// for every candidate.
+    pub fn push_number(&mut self, mut n: u32) {
+        let mut digits = [0u8; 10];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &d in &digits[i..] {
+            self.text.push(d as char);
+        }
+    }
+
+    /// Nothing written yet for this candidate.
+    pub fn is_empty(&self) -> bool {
+        self.text.len() == self.start
+    }
+}
+
+impl std::fmt::Write for Explanation<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.text.push_str(s);
+        Ok(())
+    }
+}
+
+/// Scores every candidate of `batch` with a prepared matcher: the loop behind
+/// [`register_matcher!`], public so that a matcher can be run and benchmarked natively.
+pub fn rank_with<M: Matcher>(matcher: &M, vacancy: &Vacancy, batch: &Batch) -> Scores {
+    let mut values = Vec::with_capacity(batch.len());
+    let mut text = String::with_capacity(batch.len() * 48);
+    let mut ends = Vec::with_capacity(batch.len());
+    for candidate in batch.candidates() {
+        let start = text.len();
+        let score = matcher.score(
+            vacancy,
+            candidate,
+            &mut Explanation {
+                text: &mut text,
+                start,
+            },
+        );
+        values.push(score);
+        ends.push(text.len() as u32);
+    }
+    Scores {
+        values,
+        explanations: text,
+        explanation_ends: ends,
+    }
+}
+
+/// Prepares `M` for the vacancy and scores the batch.
+pub fn rank<M: Matcher>(vacancy: &Vacancy, batch: &Batch) -> Result<Scores, String> {
+    let matcher = M::prepare(vacancy, batch)?;
+    Ok(rank_with(&matcher, vacancy, batch))
+}
+
 pub use processor_bindings::exports::etalage::plugin::integration::{Placement, Subscriber};
 
 /// Messages for the operator's plugin log.
@@ -126,11 +272,15 @@ pub mod http {
     }
 }
 
-/// A label's matcher: scores a batch of pseudonymous candidates for one vacancy.
-pub trait Matcher {
-    /// One score per candidate (`Score::candidate` is its position in the batch), in any
-    /// order; candidates left out count as not suitable.
-    fn rank(vacancy: Vacancy, batch: Batch) -> Result<Vec<Score>, String>;
+/// A label's matcher: scores pseudonymous candidates for one vacancy, one at a time. The host
+/// sorts; the SDK hands over the answer.
+pub trait Matcher: Sized {
+    /// Once per call, before any candidate: read the label's settings, check the vacancy. An
+    /// error fails the whole call with that message.
+    fn prepare(vacancy: &Vacancy, batch: &Batch) -> Result<Self, String>;
+
+    /// The candidate's fit, from 0.0 (none) to 1.0 (perfect), with why in `why`.
+    fn score(&self, vacancy: &Vacancy, candidate: Candidate<'_>, why: &mut Explanation<'_>) -> f32;
 }
 
 /// A processor integration. Every handler has a default that refuses, so a newsletter
@@ -164,8 +314,8 @@ macro_rules! register_matcher {
             fn rank(
                 vacancy: $crate::Vacancy,
                 batch: $crate::Batch,
-            ) -> ::std::result::Result<::std::vec::Vec<$crate::Score>, ::std::string::String> {
-                <$plugin as $crate::Matcher>::rank(vacancy, batch)
+            ) -> ::std::result::Result<$crate::Scores, ::std::string::String> {
+                $crate::rank::<$plugin>(&vacancy, &batch)
             }
         }
         $crate::matcher_bindings::export_matcher_world!(__EtalageMatcherExport);

@@ -14,7 +14,7 @@ use etalage_core::audit::Actor;
 use etalage_core::disclosures::{self, NewDisclosure};
 use etalage_core::plugins::registry::{self, LabelPluginInput, NewPlugin};
 use etalage_core::plugins::{
-    CandidateFeatures, Matcher, PluginError, VacancyProfile, WeightedSkill,
+    CandidateFeatures, MatchBatch, Matcher, PluginError, Ranking, VacancyProfile, WeightedSkill,
 };
 use etalage_core::processors::{self, ProcessorInput};
 use etalage_core::{CoreError, CoreResult};
@@ -790,13 +790,13 @@ async fn rank_api(
             "a matcher slot holds another kind".into(),
         ));
     };
-    let (vacancy, candidates) = body.into_core();
-    let result = matcher.rank(&vacancy, &candidates).await;
-    record_and_answer(&state, &granted, &loaded, &candidates, result).await
+    let batch = body.into_batch();
+    let result = matcher.rank(&batch).await;
+    record_and_answer(&state, &granted, &loaded, &batch, result).await
 }
 
 impl RankRequest {
-    fn into_core(self) -> (VacancyProfile, Vec<CandidateFeatures>) {
+    fn into_batch(self) -> MatchBatch {
         let vacancy = VacancyProfile {
             id: self.vacancy.id,
             skills: self
@@ -815,10 +815,9 @@ impl RankRequest {
             languages: self.vacancy.languages,
             driving_licences: self.vacancy.driving_licences,
         };
-        let candidates = self
-            .candidates
-            .into_iter()
-            .map(|c| CandidateFeatures {
+        let mut batch = MatchBatch::with_capacity(&vacancy, self.candidates.len());
+        for c in self.candidates {
+            batch.push(&CandidateFeatures {
                 id: c.id,
                 skills: c.skills,
                 region: c.region,
@@ -826,17 +825,17 @@ impl RankRequest {
                 years_experience: c.years_experience,
                 languages: c.languages,
                 driving_licences: c.driving_licences,
-            })
-            .collect();
-        (vacancy, candidates)
+            });
+        }
+        batch
     }
 }
 
 /// Parses a batch as `POST /api/v1/match` takes it (also for `etalage plugins rank`).
-pub fn parse_rank_batch(json: &str) -> Result<(VacancyProfile, Vec<CandidateFeatures>), String> {
+pub fn parse_rank_batch(json: &str) -> Result<MatchBatch, String> {
     let request: RankRequest =
         serde_json::from_str(json).map_err(|e| format!("the batch is not valid: {e}"))?;
-    Ok(request.into_core())
+    Ok(request.into_batch())
 }
 
 /// Records the hand-over as a disclosure — also when the plugin failed, since the data went
@@ -845,8 +844,8 @@ async fn record_and_answer(
     state: &AppState,
     granted: &Granted,
     loaded: &etalage_plugin_host::LoadedPlugin,
-    candidates: &[CandidateFeatures],
-    result: Result<Vec<etalage_core::plugins::MatchScore>, PluginError>,
+    batch: &MatchBatch,
+    result: Result<Ranking, PluginError>,
 ) -> AppResult<Json<RankResponse>> {
     disclosures::record(
         &state.db,
@@ -857,7 +856,7 @@ async fn record_and_answer(
             processor_id: loaded.processor_id,
             data_categories: vec!["pseudonymous candidate features".into()],
             event: "match.rank".into(),
-            subjects: candidates.iter().map(|c| c.id.clone()).collect(),
+            subjects: batch.ids().to_vec(),
             outcome: match &result {
                 Ok(_) => "ok".into(),
                 Err(e) => e.to_string(),
@@ -865,16 +864,16 @@ async fn record_and_answer(
         },
     )
     .await?;
-    let scores = result?;
+    let ranking = result?;
     Ok(Json(RankResponse {
         plugin: loaded.name.clone(),
         version: loaded.version.clone(),
-        scores: scores
-            .into_iter()
-            .map(|s| ScoreDto {
-                candidate: s.candidate,
-                score: s.score,
-                explanation: s.explanation,
+        scores: ranking
+            .iter()
+            .map(|r| ScoreDto {
+                candidate: batch.ids()[r.position].clone(),
+                score: r.score,
+                explanation: r.explanation.to_string(),
             })
             .collect(),
     }))

@@ -1,6 +1,6 @@
 //! The scoring itself, free of any plugin plumbing: the host's benchmark compiles this same file
 //! natively to compare it with the plugin.
-use etalage_plugin_sdk::{Batch, Candidate, Score, Vacancy};
+use etalage_plugin_sdk::{Candidate, Explanation, Vacancy};
 
 /// The share of the score for each part; read from the label's settings when present.
 #[derive(Clone, Copy, Debug)]
@@ -20,16 +20,40 @@ impl Default for Weights {
     }
 }
 
-/// Scores the candidate at `index`: zero when a required skill, licence, language or the
-/// minimum experience is missing. The explanation is built in one string, once.
+impl Weights {
+    /// The same proportions, adding up to one.
+    pub fn normalized(self) -> Result<Weights, String> {
+        let total = self.skills + self.region + self.hours;
+        // Written so that NaN weights are refused too.
+        let positive = total > 0.0;
+        if !positive
+            || [self.skills, self.region, self.hours]
+                .iter()
+                .any(|w| *w < 0.0)
+        {
+            return Err(
+                "the weights must not be negative and must add up to more than zero; \
+                 set weight_skills, weight_region or weight_hours"
+                    .into(),
+            );
+        }
+        Ok(Weights {
+            skills: self.skills / total,
+            region: self.region / total,
+            hours: self.hours / total,
+        })
+    }
+}
+
+/// Scores a candidate: zero when a required skill, licence, language or the minimum
+/// experience is missing.
 pub fn score(
+    w: &Weights,
     vacancy: &Vacancy,
-    batch: &Batch,
-    index: u32,
-    candidate: &Candidate,
-    w: Weights,
-) -> Score {
-    let skills_held = batch.skills(candidate);
+    candidate: Candidate<'_>,
+    why: &mut Explanation<'_>,
+) -> f32 {
+    let skills_held = candidate.skills();
     let mut missing_required = 0;
     let (mut have, mut total) = (0.0f32, 0.0f32);
     let mut matched = 0;
@@ -43,33 +67,31 @@ pub fn score(
         }
     }
     let skills = if total > 0.0 { have / total } else { 1.0 };
-    let region = match (vacancy.region, candidate.region) {
+    let region = match (vacancy.region, candidate.region()) {
         (None, _) => 1.0,
         (Some(v), Some(c)) if v == c => 1.0,
         _ => 0.0,
     };
-    let hours = match (vacancy.hours_per_week, candidate.hours_per_week) {
+    let hours = match (vacancy.hours_per_week, candidate.hours_per_week()) {
         (Some(v), Some(c)) if v > 0 => (c.min(v) as f32 / v as f32).clamp(0.0, 1.0),
         _ => 1.0,
     };
     let experience_ok = vacancy
         .min_years_experience
-        .is_none_or(|min| candidate.years_experience >= min);
+        .is_none_or(|min| candidate.years_experience() >= min);
     let licences_ok = vacancy
         .driving_licences
         .iter()
-        .all(|l| batch.driving_licences(candidate).contains(l));
+        .all(|l| candidate.driving_licences().contains(l));
     let languages_ok = vacancy
         .languages
         .iter()
-        .all(|l| batch.languages(candidate).contains(l));
+        .all(|l| candidate.languages().contains(l));
 
     let mut value = w.skills * skills + w.region * region + w.hours * hours;
-    // Built by hand rather than with `format!`: this runs for every candidate of a batch.
-    let mut why = String::with_capacity(96);
-    push_number(&mut why, matched);
+    why.push_number(matched);
     why.push_str(" of ");
-    push_number(&mut why, vacancy.skills.len() as u32);
+    why.push_number(vacancy.skills.len() as u32);
     why.push_str(" skills");
     if vacancy.region.is_some() {
         why.push_str(if region == 1.0 {
@@ -80,14 +102,14 @@ pub fn score(
     }
     if hours < 1.0 {
         why.push_str(", available ");
-        push_number(&mut why, (hours * 100.0).round() as u32);
+        why.push_number((hours * 100.0).round() as u32);
         why.push_str("% of the hours");
     }
     if missing_required > 0 || !experience_ok || !licences_ok || !languages_ok {
         value = 0.0;
         if missing_required > 0 {
             why.push_str(", misses ");
-            push_number(&mut why, missing_required);
+            why.push_number(missing_required);
             why.push_str(" required skill(s)");
         }
         if !experience_ok {
@@ -100,25 +122,5 @@ pub fn score(
             why.push_str(", misses a required language");
         }
     }
-    Score {
-        candidate: index,
-        score: value.clamp(0.0, 1.0),
-        explanation: why,
-    }
-}
-
-fn push_number(out: &mut String, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(d as char);
-    }
+    value.clamp(0.0, 1.0)
 }
