@@ -6,6 +6,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_authz;
 mod m20261125_000003_plugins;
 mod m20261125_000004_role_restrictions;
+mod m20261125_000005_plugin_interface;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_authz::Migration),
             Box::new(m20261125_000003_plugins::Migration),
             Box::new(m20261125_000004_role_restrictions::Migration),
+            Box::new(m20261125_000005_plugin_interface::Migration),
         ]
     }
 }

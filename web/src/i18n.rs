@@ -183,6 +183,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("plugins_version", "Versie", "Version"),
     ("plugins_kind", "Soort", "Kind"),
+    ("plugins_interface", "Interface", "Interface"),
     ("plugins_size", "Grootte", "Size"),
     (
         "plugins_file",

@@ -21,6 +21,8 @@ pub struct NewPlugin {
     pub version: String,
     /// `matcher` or `processor`.
     pub kind: String,
+    /// The version of `etalage:plugin` it was built against.
+    pub interface_version: String,
     pub wasm: Vec<u8>,
     pub wasm_sha256: String,
     pub compiled: Vec<u8>,
@@ -34,6 +36,7 @@ pub struct InstalledPlugin {
     pub name: String,
     pub version: String,
     pub kind: String,
+    pub interface_version: String,
     pub wasm_sha256: String,
     pub size: usize,
     pub installed_at: chrono::DateTime<chrono::Utc>,
@@ -45,6 +48,7 @@ fn installed(row: &plugin::Model) -> InstalledPlugin {
         name: row.name.clone(),
         version: row.version.clone(),
         kind: row.kind.clone(),
+        interface_version: row.interface_version.clone(),
         wasm_sha256: row.wasm_sha256.clone(),
         size: row.wasm.len(),
         installed_at: row.installed_at,
@@ -100,6 +104,7 @@ pub async fn store_installed(
         name: Set(name),
         version: Set(version),
         kind: Set(new.kind),
+        interface_version: Set(new.interface_version),
         wasm: Set(new.wasm),
         wasm_sha256: Set(new.wasm_sha256),
         compiled: Set(new.compiled),
@@ -133,7 +138,7 @@ pub async fn store_installed(
             format!("plugin:{}@{}", view.name, view.version),
         )
         .details(
-            serde_json::json!({ "kind": view.kind, "sha256": view.wasm_sha256, "size": view.size }),
+            serde_json::json!({ "kind": view.kind, "interface": view.interface_version, "sha256": view.wasm_sha256, "size": view.size }),
         ),
     )
     .await?;

@@ -65,6 +65,7 @@ storage_test!(
         assert_eq!(installed.status(), StatusCode::CREATED);
         let body: serde_json::Value = installed.json().await.unwrap();
         assert_eq!(body["kind"], "matcher");
+        assert_eq!(body["interface"], "0.2.0");
 
         let recruiter = person(&app, "recruiter", Role::Recruiter, "werkweb").await;
         // Not enabled for the label yet.
@@ -411,5 +412,104 @@ storage_test!(
         );
         stop.stop();
         let _ = server.await;
+    }
+);
+
+storage_test!(
+    plg_1_a_matcher_built_for_an_older_interface_still_ranks_and_upgrades_to_the_current_one,
+    |app: TestApp| async move {
+        let admin = admin(&app).await;
+        let old = install(
+            &app,
+            &admin,
+            "matcher",
+            "1.0.0",
+            plugin_wasm("v0_1_matcher"),
+        )
+        .await;
+        assert_eq!(old.status(), StatusCode::CREATED);
+        let old: serde_json::Value = old.json().await.unwrap();
+        assert_eq!(old["interface"], "0.1.0");
+        let new = install(
+            &app,
+            &admin,
+            "matcher",
+            "2.0.0",
+            plugin_wasm("skills_matcher"),
+        )
+        .await;
+        assert_eq!(new.status(), StatusCode::CREATED);
+        let page = admin
+            .get(app.url(HOST, "/admin/plugins"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("etalage:plugin@0.1.0") && page.contains("etalage:plugin@0.2.0"),
+            "the plugins page says which interface each version uses"
+        );
+
+        let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
+        let recruiter = person(&app, "recruiter", Role::Recruiter, "werkweb").await;
+        let rank = || async {
+            let response = recruiter
+                .post(app.url(HOST, "/api/v1/match"))
+                .json(&batch())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<serde_json::Value>().await.unwrap()
+        };
+        let enable = |version: &'static str| {
+            let operator = operator.clone();
+            let url = app.url(HOST, "/api/v1/admin/labels/werkweb/plugins/matcher");
+            async move {
+                let response = operator
+                    .put(url)
+                    .json(&serde_json::json!({ "version": version }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+            }
+        };
+
+        enable("1.0.0").await;
+        let ranked = rank().await;
+        assert_eq!(ranked["version"], "1.0.0");
+        let scores: Vec<(String, String)> = ranked["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["candidate"].as_str().unwrap().to_string(),
+                    s["explanation"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            scores,
+            [
+                ("p-2".to_string(), "2 of 2 skills".to_string()),
+                ("p-1".to_string(), "1 of 2 skills".to_string()),
+                ("p-3".to_string(), "1 of 2 skills".to_string()),
+            ]
+        );
+
+        enable("2.0.0").await;
+        let ranked = rank().await;
+        assert_eq!(ranked["version"], "2.0.0");
+        assert_eq!(ranked["scores"][0]["candidate"], "p-2");
+        assert!(
+            ranked["scores"][2]["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("required")
+        );
     }
 );

@@ -177,6 +177,7 @@ async fn install(
             name,
             version,
             kind: artefact.kind.as_str().to_string(),
+            interface_version: artefact.interface_version.to_string(),
             wasm,
             wasm_sha256: artefact.wasm_sha256,
             compiled: artefact.compiled,
@@ -299,6 +300,8 @@ pub struct InstalledPluginDto {
     version: String,
     /// `matcher` or `processor`.
     kind: String,
+    /// The version of the `etalage:plugin` interface it was built against.
+    interface: String,
     sha256: String,
     size: usize,
 }
@@ -309,6 +312,7 @@ impl From<registry::InstalledPlugin> for InstalledPluginDto {
             name: p.name,
             version: p.version,
             kind: p.kind,
+            interface: p.interface_version,
             sha256: p.wasm_sha256,
             size: p.size,
         }

@@ -9,6 +9,8 @@ pub struct Model {
     pub name: String,
     pub version: String,
     pub kind: String,
+    /// The version of `etalage:plugin` it was built against.
+    pub interface_version: String,
     #[sea_orm(column_type = "Blob")]
     pub wasm: Vec<u8>,
     pub wasm_sha256: String,
