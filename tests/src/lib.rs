@@ -194,6 +194,18 @@ impl TestApp {
         builder.build().unwrap()
     }
 
+    /// A page's HTML, fetched with `client` (and its session).
+    pub async fn page(&self, client: &reqwest::Client, host: &str, path: &str) -> String {
+        client
+            .get(self.url(host, path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Creates a platform admin directly (the setup flow has its own test).
     pub async fn create_admin(&self) -> etalage_core::accounts::Account {
         let account = etalage_core::accounts::create_platform_admin(
@@ -263,14 +275,7 @@ impl TestApp {
         email: &str,
         password: &str,
     ) -> reqwest::Response {
-        let form = client
-            .get(self.url(host, "/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let form = self.page(client, host, "/login").await;
         let csrf = csrf_token(&form);
         client
             .post(self.url(host, "/login"))

@@ -87,14 +87,7 @@ storage_test!(
     |app: TestApp| async move {
         app.create_admin().await;
         let client = app.client();
-        let form = client
-            .get(app.url(HOST, "/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let form = app.page(&client, HOST, "/login").await;
         let token = csrf_token(&form);
 
         let missing = client
@@ -107,14 +100,7 @@ storage_test!(
 
         // A token from another browser (another cookie) is worthless here.
         let other = app.client();
-        let other_form = other
-            .get(app.url(HOST, "/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let other_form = app.page(&other, HOST, "/login").await;
         let foreign = client
             .post(app.url(HOST, "/login"))
             .form(&[
@@ -249,14 +235,7 @@ storage_test!(
             .await;
 
         let client = app.client();
-        let form = client
-            .get(app.url(HOST, "/password-reset"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let form = app.page(&client, HOST, "/password-reset").await;
         let sent = client
             .post(app.url(HOST, "/password-reset"))
             .form(&[("csrf", csrf_token(&form).as_str()), ("email", ADMIN_EMAIL)])

@@ -14,14 +14,7 @@ storage_test!(
             .unwrap();
         assert_eq!(werkweb.status(), StatusCode::OK);
         let werkweb = werkweb.text().await.unwrap();
-        let plus = client
-            .get(app.url("65pluswerkt.nl", "/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let plus = app.page(&client, "65pluswerkt.nl", "/").await;
         assert!(werkweb.contains("data-label=\"werkweb\""));
         assert!(plus.contains("data-label=\"65plus-werkt\""));
         assert!(plus.contains("65plus Werkt"));
@@ -36,14 +29,7 @@ storage_test!(
                 .iter()
                 .find(|h| h.ends_with(".localhost"))
                 .unwrap();
-            let css = client
-                .get(app.url(host, "/theme.css"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let css = app.page(&client, host, "/theme.css").await;
             assert!(
                 css.contains(&label.primary_color.to_string()),
                 "{slug}: {css}"
@@ -175,23 +161,9 @@ storage_test!(
             .await
             .unwrap();
         assert_eq!(patched.status(), StatusCode::OK);
-        let home = client
-            .get(app.url(host, "/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let home = app.page(&client, host, "/").await;
         assert!(home.contains("WerkWeb Noord"));
-        let css = client
-            .get(app.url(host, "/theme.css"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let css = app.page(&client, host, "/theme.css").await;
         assert!(css.contains("#123456"));
 
         // Bad colours and unreadable contrast are refused with the field named, nothing saved.

@@ -140,14 +140,9 @@ storage_test!(
             .await
             .unwrap();
         assert!(!rows[0].sealed_secrets.clone().unwrap().contains("s3cr3t"));
-        let page = operator
-            .get(app.url(HOST, "/admin/labels/werkweb/plugins"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app
+            .page(&operator, HOST, "/admin/labels/werkweb/plugins")
+            .await;
         assert!(
             page.contains("match.rank") && !page.contains("s3cr3t"),
             "{page}"
@@ -439,14 +434,7 @@ storage_test!(
         )
         .await;
         assert_eq!(new.status(), StatusCode::CREATED);
-        let page = admin
-            .get(app.url(HOST, "/admin/plugins"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.page(&admin, HOST, "/admin/plugins").await;
         assert!(
             page.contains("etalage:plugin@0.1.0") && page.contains("etalage:plugin@0.2.0"),
             "the plugins page says which interface each version uses"

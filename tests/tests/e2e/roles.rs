@@ -108,14 +108,7 @@ storage_test!(
                             r.json(&serde_json::json!({}))
                         }
                     } else if method == Method::POST {
-                        let form = client
-                            .get(app.url(HOST, "/login"))
-                            .send()
-                            .await
-                            .unwrap()
-                            .text()
-                            .await
-                            .unwrap();
+                        let form = app.page(client, HOST, "/login").await;
                         client.post(&url).form(&[("csrf", csrf_token(&form))])
                     } else {
                         client.request(method.clone(), &url)
@@ -502,14 +495,9 @@ storage_test!(
     |app: TestApp| async move {
         let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
         let (recruiter_id, _) = person(&app, "recruiter", Role::Recruiter, OWN).await;
-        let page = operator
-            .get(app.url(HOST, &format!("/admin/people/{recruiter_id}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app
+            .page(&operator, HOST, &format!("/admin/people/{recruiter_id}"))
+            .await;
         assert!(page.contains("<code>vacancy: write</code>"), "{page}");
         assert!(!page.contains("<code>roles: grant</code>"));
         // The same person seen from another label holds nothing there.
@@ -518,14 +506,13 @@ storage_test!(
         let client = app.client();
         app.api_login(&client, HOST, ADMIN_EMAIL, ADMIN_PASSWORD)
             .await;
-        let elsewhere = client
-            .get(app.url(HOST, &format!("/l/{OTHER}/admin/people/{recruiter_id}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let elsewhere = app
+            .page(
+                &client,
+                HOST,
+                &format!("/l/{OTHER}/admin/people/{recruiter_id}"),
+            )
+            .await;
         assert!(
             !elsewhere.contains("<code>vacancy: write</code>"),
             "{elsewhere}"
