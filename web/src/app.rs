@@ -123,9 +123,8 @@ impl Application {
                 &config.data_dir.join("secrets.key"),
             )?,
         };
-        let plugin_engine =
-            etalage_plugin_host::PluginEngine::new(etalage_plugin_host::Limits::default())
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let plugin_engine = etalage_plugin_host::PluginEngine::new(config.plugins.limits())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let plugins = Arc::new(etalage_plugin_host::PluginRuntime::new(plugin_engine));
         plugins
             .reload(&db, &secrets_key)

@@ -34,6 +34,7 @@ pub struct Config {
     pub login: LoginConfig,
     pub mail: MailConfig,
     pub jobs: JobsConfig,
+    pub plugins: PluginsConfig,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -107,6 +108,44 @@ pub struct JobsConfig {
     pub lease_secs: u64,
 }
 
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// Linear memory one plugin call may use.
+    pub memory_mib: usize,
+    /// A matcher call is stopped after this long.
+    pub matcher_deadline_ms: u64,
+    /// A processor call (which waits on the provider's HTTP API) is stopped after this long.
+    pub processor_deadline_ms: u64,
+    /// Plugin calls running at once in this process, across labels.
+    pub max_concurrent_calls: u32,
+}
+
+impl PluginsConfig {
+    /// The plugin host's limits for these settings.
+    pub fn limits(&self) -> etalage_plugin_host::Limits {
+        etalage_plugin_host::Limits {
+            memory_bytes: self.memory_mib << 20,
+            matcher_deadline: std::time::Duration::from_millis(self.matcher_deadline_ms),
+            processor_deadline: std::time::Duration::from_millis(self.processor_deadline_ms),
+            max_concurrent_instances: self.max_concurrent_calls,
+            ..etalage_plugin_host::Limits::default()
+        }
+    }
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        let limits = etalage_plugin_host::Limits::default();
+        PluginsConfig {
+            memory_mib: limits.memory_bytes >> 20,
+            matcher_deadline_ms: limits.matcher_deadline.as_millis() as u64,
+            processor_deadline_ms: limits.processor_deadline.as_millis() as u64,
+            max_concurrent_calls: limits.max_concurrent_instances,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -123,6 +162,7 @@ impl Default for Config {
             login: LoginConfig::default(),
             mail: MailConfig::default(),
             jobs: JobsConfig::default(),
+            plugins: PluginsConfig::default(),
         }
     }
 }
@@ -187,6 +227,7 @@ const KNOWN_KEYS: &[&str] = &[
     "login",
     "mail",
     "jobs",
+    "plugins",
 ];
 
 /// Variables with our prefix that are read elsewhere (the test harness), not by the server.
@@ -249,6 +290,19 @@ impl Config {
         }
         if self.http.request_timeout_secs == 0 {
             return Err("http.request_timeout_secs must be at least 1".into());
+        }
+        let p = &self.plugins;
+        if !(1..=4096).contains(&p.memory_mib) {
+            return Err("plugins.memory_mib must be between 1 and 4096".into());
+        }
+        if p.matcher_deadline_ms == 0 || p.processor_deadline_ms == 0 {
+            return Err(
+                "plugins.matcher_deadline_ms and plugins.processor_deadline_ms must be at least 1"
+                    .into(),
+            );
+        }
+        if !(1..=10_000).contains(&p.max_concurrent_calls) {
+            return Err("plugins.max_concurrent_calls must be between 1 and 10000".into());
         }
         if self.session.idle_hours <= 0 {
             return Err("session.idle_hours must be at least 1".into());

@@ -137,6 +137,7 @@ impl AppError {
                 let (status, kind) = match err {
                     PluginError::Unavailable(_) => (StatusCode::CONFLICT, "plugin-unavailable"),
                     PluginError::Deadline(_) => (StatusCode::GATEWAY_TIMEOUT, "plugin-deadline"),
+                    PluginError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "plugin-busy"),
                     PluginError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "plugin-too-large"),
                     _ => (StatusCode::BAD_GATEWAY, "plugin-failed"),
                 };

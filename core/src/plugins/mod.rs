@@ -26,6 +26,9 @@ pub enum PluginError {
     /// Its input or output was larger than allowed.
     #[error("too large: {0}")]
     TooLarge(String),
+    /// Every plugin slot of the server stayed busy for as long as the call could wait.
+    #[error("the plugin could not start: {0}")]
+    Busy(String),
     /// It is not installed, not enabled for this label, or of the wrong kind.
     #[error("plugin unavailable: {0}")]
     Unavailable(String),

@@ -5,6 +5,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use etalage_core::plugins::PluginError;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -155,6 +156,9 @@ pub struct PluginEngine {
     processor_linker: Linker<PluginState>,
     pub(crate) limits: Limits,
     pub(crate) http: reqwest::Client,
+    /// One permit per instance the pool holds: a call waits for one rather than failing on a
+    /// full pool.
+    slots: tokio::sync::Semaphore,
 }
 
 fn engine_err(e: impl std::fmt::Display) -> HostError {
@@ -225,6 +229,7 @@ impl PluginEngine {
             engine,
             matcher_linker,
             processor_linker,
+            slots: tokio::sync::Semaphore::new(limits.max_concurrent_instances.max(1) as usize),
             limits,
             http,
         });
@@ -234,6 +239,21 @@ impl PluginEngine {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// A slot for one call, waiting at most `wait` for one to come free.
+    pub(crate) async fn slot(
+        &self,
+        wait: Duration,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>, PluginError> {
+        match tokio::time::timeout(wait, self.slots.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(PluginError::Busy(format!(
+                "all {} plugin slots stayed busy for {} ms",
+                self.limits.max_concurrent_instances,
+                wait.as_millis()
+            ))),
+        }
     }
 
     /// The key under which precompiled artefacts are valid: it changes with the wasmtime

@@ -174,6 +174,7 @@ impl WasmMatcher {
             terms: batch.terms().to_vec(),
         };
         let deadline = self.call.engine.limits.matcher_deadline;
+        let _slot = self.call.engine.slot(deadline).await?;
         let mut store = self.call.store(deadline);
         let scores = with_deadline(deadline, async {
             let instance = pre.instantiate_async(&mut store).await?;
@@ -253,6 +254,7 @@ impl WasmMatcher {
             terms: batch.terms().to_vec(),
         };
         let deadline = self.call.engine.limits.matcher_deadline;
+        let _slot = self.call.engine.slot(deadline).await?;
         let mut store = self.call.store(deadline);
         let scores = with_deadline(deadline, async {
             let instance = pre.instantiate_async(&mut store).await?;
@@ -348,6 +350,7 @@ impl WasmProcessor {
     {
         let limits = &self.call.engine.limits;
         let deadline = limits.processor_deadline;
+        let _slot = self.call.engine.slot(deadline).await?;
         let reference = with_deadline(deadline, run(self.call.store(deadline))).await?;
         check_output(reference.len(), limits.max_output_bytes)?;
         Ok(reference)

@@ -141,3 +141,24 @@ async fn plg_3_a_stalled_plugin_does_not_stall_other_calls_or_labels() {
         "the other label waited for the stalled one: {answered_after:?}"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn plg_3_calls_beyond_the_pool_wait_for_a_free_slot_instead_of_failing() {
+    // One instance slot and three calls that each hold it for 100 ms: without waiting for the
+    // slot, the second and third would fail to instantiate.
+    let engine = engine(Limits {
+        max_concurrent_instances: 1,
+        ..limits()
+    });
+    let slow = WasmProcessor::new(
+        engine.clone(),
+        prepared(&engine, "hostile"),
+        context("werkweb", "hostile", &[("behaviour", "slow")]),
+    )
+    .unwrap();
+    let (a, b, c) = (subscriber(), subscriber(), subscriber());
+    let (a, b, c) = tokio::join!(slow.subscribe(&a), slow.subscribe(&b), slow.subscribe(&c));
+    for result in [a, b, c] {
+        assert_eq!(result.unwrap(), "subscribed jan@example.nl");
+    }
+}

@@ -14,6 +14,14 @@ impl Processor for Hostile {
                     n = n.wrapping_add(std::hint::black_box(1));
                 }
             }
+            // Busy for 100 ms, then fine: a call that holds its slot for a while.
+            "slow" => {
+                let started = std::time::Instant::now();
+                while started.elapsed() < std::time::Duration::from_millis(100) {
+                    std::hint::black_box(0);
+                }
+                Ok(format!("subscribed {}", s.email))
+            }
             "memory" => {
                 let mut hoard: Vec<Vec<u8>> = Vec::new();
                 loop {
