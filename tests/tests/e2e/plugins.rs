@@ -501,3 +501,122 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    plg_3_a_runaway_matcher_fails_clearly_while_the_server_and_other_labels_keep_answering,
+    |app: TestApp| async move {
+        let admin = admin(&app).await;
+        let installed = install(
+            &app,
+            &admin,
+            "hostile-matcher",
+            "1.0.0",
+            plugin_wasm("hostile_matcher"),
+        )
+        .await;
+        assert_eq!(installed.status(), StatusCode::CREATED);
+        const OTHER: &str = "65plus-werkt";
+        let enable = |label: &'static str, behaviour: &'static str| {
+            let app = &app;
+            async move {
+                let operator = person(
+                    app,
+                    &format!("operator-{label}-{behaviour}"),
+                    Role::LabelOperator,
+                    label,
+                )
+                .await;
+                let response = operator
+                    .put(app.url(HOST, &format!("/api/v1/admin/labels/{label}/plugins/hostile-matcher")))
+                    .json(&serde_json::json!({ "version": "1.0.0", "settings": { "behaviour": behaviour } }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+            }
+        };
+        enable("werkweb", "loop").await;
+        enable(OTHER, "ok").await;
+        let recruiter = person(&app, "recruiter", Role::Recruiter, "werkweb").await;
+        let other_recruiter = person(&app, "recruiter-other", Role::Recruiter, OTHER).await;
+
+        // The looping call holds its plugin until the 2 s deadline; while it runs, the server
+        // answers, and the same plugin ranks for the other label.
+        let looping = tokio::spawn({
+            let (client, url) = (recruiter.clone(), app.url(HOST, "/api/v1/match"));
+            async move { client.post(url).json(&batch()).send().await.unwrap() }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let health = app
+            .client()
+            .get(app.url(HOST, "/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+        let other = other_recruiter
+            .post(app.url(HOST, &format!("/l/{OTHER}/api/v1/match")))
+            .json(&batch())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::OK);
+        let other: serde_json::Value = other.json().await.unwrap();
+        assert_eq!(other["scores"][0]["explanation"], "well-behaved");
+        assert!(
+            !looping.is_finished(),
+            "the other requests were answered while the runaway call still ran"
+        );
+
+        let stopped = looping.await.unwrap();
+        assert_eq!(stopped.status(), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(
+            stopped.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: serde_json::Value = stopped.json().await.unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("did not finish within 2000 ms"),
+            "{problem}"
+        );
+
+        // A panic is a crash of the plugin, not of the server; a refusal is the plugin's own
+        // message. Both calls are still recorded as disclosures.
+        for (behaviour, status, says) in [
+            ("panic", StatusCode::BAD_GATEWAY, "crashed"),
+            (
+                "refuse",
+                StatusCode::BAD_GATEWAY,
+                "this vacancy has no skills to match on",
+            ),
+        ] {
+            enable("werkweb", behaviour).await;
+            let response = recruiter
+                .post(app.url(HOST, "/api/v1/match"))
+                .json(&batch())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "{behaviour}");
+            let problem: serde_json::Value = response.json().await.unwrap();
+            assert!(
+                problem["detail"].as_str().unwrap().contains(says),
+                "{problem}"
+            );
+        }
+        use sea_orm::EntityTrait;
+        let outcomes: Vec<String> = etalage_core::store::entities::disclosure::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.label == "werkweb")
+            .map(|d| d.outcome)
+            .collect();
+        assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+        assert!(outcomes.iter().all(|o| o != "ok"), "{outcomes:?}");
+    }
+);
