@@ -39,6 +39,19 @@ async fn install(
         .unwrap()
 }
 
+/// Installs a built example plugin, which must succeed; its registry entry.
+async fn installed(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    name: &str,
+    version: &str,
+    example: &str,
+) -> serde_json::Value {
+    let response = install(app, admin, name, version, plugin_wasm(example)).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{name} {version}");
+    response.json().await.unwrap()
+}
+
 fn batch() -> serde_json::Value {
     serde_json::json!({
         "vacancy": { "id": "v1", "skills": [{ "skill": 1, "weight": 1.0, "required": true }, { "skill": 2, "weight": 0.5 }], "region": "utrecht", "hours_per_week": 32 },
@@ -54,16 +67,7 @@ storage_test!(
     plg_1_an_installed_matcher_ranks_a_batch_for_its_label,
     |app: TestApp| async move {
         let admin = admin(&app).await;
-        let installed = install(
-            &app,
-            &admin,
-            "skills-matcher",
-            "1.0.0",
-            plugin_wasm("skills_matcher"),
-        )
-        .await;
-        assert_eq!(installed.status(), StatusCode::CREATED);
-        let body: serde_json::Value = installed.json().await.unwrap();
+        let body = installed(&app, &admin, "skills-matcher", "1.0.0", "skills_matcher").await;
         assert_eq!(body["kind"], "matcher");
         assert_eq!(body["interface"], "0.2.0");
 
@@ -154,18 +158,14 @@ storage_test!(
     prv_2_a_processor_plugin_needs_a_registered_processor,
     |app: TestApp| async move {
         let admin = admin(&app).await;
-        assert_eq!(
-            install(
-                &app,
-                &admin,
-                "payroll-connector",
-                "1.0.0",
-                plugin_wasm("payroll_connector")
-            )
-            .await
-            .status(),
-            StatusCode::CREATED
-        );
+        installed(
+            &app,
+            &admin,
+            "payroll-connector",
+            "1.0.0",
+            "payroll_connector",
+        )
+        .await;
         let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
         let url = app.url(
             HOST,
@@ -235,18 +235,7 @@ storage_test!(
         )
         .await;
         assert_eq!(bad_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(
-            install(
-                &app,
-                &admin,
-                "skills-matcher",
-                "1.0.0",
-                plugin_wasm("skills_matcher")
-            )
-            .await
-            .status(),
-            StatusCode::CREATED
-        );
+        installed(&app, &admin, "skills-matcher", "1.0.0", "skills_matcher").await;
         let again = install(
             &app,
             &admin,
@@ -286,22 +275,8 @@ storage_test!(
     plg_1_an_upgrade_takes_over_and_survives_a_restart,
     |app: TestApp| async move {
         let admin = admin(&app).await;
-        install(
-            &app,
-            &admin,
-            "skills-matcher",
-            "1.0.0",
-            plugin_wasm("skills_matcher"),
-        )
-        .await;
-        install(
-            &app,
-            &admin,
-            "skills-matcher",
-            "1.1.0",
-            plugin_wasm("skills_matcher"),
-        )
-        .await;
+        installed(&app, &admin, "skills-matcher", "1.0.0", "skills_matcher").await;
+        installed(&app, &admin, "skills-matcher", "1.1.0", "skills_matcher").await;
         let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
         let url = app.url(HOST, "/api/v1/admin/labels/werkweb/plugins/skills-matcher");
         operator
@@ -359,14 +334,7 @@ storage_test!(
     plg_1_a_second_server_picks_up_a_plugin_enabled_on_the_first,
     |app: TestApp| async move {
         let admin = admin(&app).await;
-        install(
-            &app,
-            &admin,
-            "skills-matcher",
-            "1.0.0",
-            plugin_wasm("skills_matcher"),
-        )
-        .await;
+        installed(&app, &admin, "skills-matcher", "1.0.0", "skills_matcher").await;
         // A second server process on the same database, as behind a load balancer.
         let mut config = app.storage().config();
         config.reload_secs = 1;
@@ -414,26 +382,9 @@ storage_test!(
     plg_1_a_matcher_built_for_an_older_interface_still_ranks_and_upgrades_to_the_current_one,
     |app: TestApp| async move {
         let admin = admin(&app).await;
-        let old = install(
-            &app,
-            &admin,
-            "matcher",
-            "1.0.0",
-            plugin_wasm("v0_1_matcher"),
-        )
-        .await;
-        assert_eq!(old.status(), StatusCode::CREATED);
-        let old: serde_json::Value = old.json().await.unwrap();
+        let old = installed(&app, &admin, "matcher", "1.0.0", "v0_1_matcher").await;
         assert_eq!(old["interface"], "0.1.0");
-        let new = install(
-            &app,
-            &admin,
-            "matcher",
-            "2.0.0",
-            plugin_wasm("skills_matcher"),
-        )
-        .await;
-        assert_eq!(new.status(), StatusCode::CREATED);
+        installed(&app, &admin, "matcher", "2.0.0", "skills_matcher").await;
         let page = app.page(&admin, HOST, "/admin/plugins").await;
         assert!(
             page.contains("etalage:plugin@0.1.0") && page.contains("etalage:plugin@0.2.0"),
@@ -506,15 +457,7 @@ storage_test!(
     plg_3_a_runaway_matcher_fails_clearly_while_the_server_and_other_labels_keep_answering,
     |app: TestApp| async move {
         let admin = admin(&app).await;
-        let installed = install(
-            &app,
-            &admin,
-            "hostile-matcher",
-            "1.0.0",
-            plugin_wasm("hostile_matcher"),
-        )
-        .await;
-        assert_eq!(installed.status(), StatusCode::CREATED);
+        installed(&app, &admin, "hostile-matcher", "1.0.0", "hostile_matcher").await;
         const OTHER: &str = "65plus-werkt";
         let enable = |label: &'static str, behaviour: &'static str| {
             let app = &app;
