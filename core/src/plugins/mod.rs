@@ -23,9 +23,12 @@ pub enum PluginError {
     /// It crashed (a trap or a panic inside the plugin).
     #[error("the plugin crashed: {0}")]
     Crashed(String),
-    /// Its input or output was larger than allowed.
+    /// The batch handed to it was larger than allowed.
     #[error("too large: {0}")]
     TooLarge(String),
+    /// Its answer was larger than allowed.
+    #[error("the plugin's answer is too large: {0}")]
+    AnswerTooLarge(String),
     /// Every plugin slot of the server stayed busy for as long as the call could wait.
     #[error("the plugin could not start: {0}")]
     Busy(String),

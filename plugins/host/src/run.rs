@@ -84,7 +84,7 @@ fn first_line(text: &str) -> String {
 
 fn check_output(bytes: usize, max: usize) -> Result<(), PluginError> {
     if bytes > max {
-        return Err(PluginError::TooLarge(format!(
+        return Err(PluginError::AnswerTooLarge(format!(
             "the plugin answered {bytes} bytes; at most {max} are accepted"
         )));
     }

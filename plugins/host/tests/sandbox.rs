@@ -79,7 +79,7 @@ async fn plg_3_a_100_mb_answer_is_refused() {
     assert!(
         matches!(
             result,
-            Err(PluginError::Limits(_)) | Err(PluginError::TooLarge(_))
+            Err(PluginError::Limits(_)) | Err(PluginError::AnswerTooLarge(_))
         ),
         "{result:?}"
     );
