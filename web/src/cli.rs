@@ -193,7 +193,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Plugins(command) => plugins_command(command).await,
+        Command::Plugins(command) => {
+            // The same limits as the server that reads this configuration.
+            let (config, _) = Config::load(cli.config.as_deref())?;
+            plugins_command(command, config.plugins.limits()).await
+        }
         Command::Admin(AdminCommand::Create {
             email,
             name,
@@ -237,9 +241,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn plugins_command(command: PluginsCommand) -> Result<(), String> {
-    use etalage_plugin_host::{Limits, PluginContext, PluginEngine, WasmMatcher};
-    let engine = PluginEngine::new(Limits::default()).map_err(|e| e.to_string())?;
+async fn plugins_command(
+    command: PluginsCommand,
+    limits: etalage_plugin_host::Limits,
+) -> Result<(), String> {
+    use etalage_plugin_host::{PluginContext, PluginEngine, WasmMatcher};
+    let engine = PluginEngine::new(limits).map_err(|e| e.to_string())?;
     let read = |path: &PathBuf| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
     match command {
         PluginsCommand::Check { file } => {
