@@ -23,8 +23,9 @@ pub struct NewDisclosure {
     pub outcome: String,
 }
 
-pub async fn record(conn: &impl ConnectionTrait, d: NewDisclosure) -> CoreResult<()> {
-    disclosure::ActiveModel {
+/// Writes a disclosure; its id, for [`finish`].
+pub async fn record(conn: &impl ConnectionTrait, d: NewDisclosure) -> CoreResult<i64> {
+    let row = disclosure::ActiveModel {
         at: Set(time::now()),
         label: Set(d.label),
         plugin_name: Set(d.plugin_name),
@@ -37,6 +38,18 @@ pub async fn record(conn: &impl ConnectionTrait, d: NewDisclosure) -> CoreResult
         ..Default::default()
     }
     .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
+/// Sets how the hand-over of a recorded disclosure ended.
+pub async fn finish(conn: &impl ConnectionTrait, id: i64, outcome: &str) -> CoreResult<()> {
+    disclosure::ActiveModel {
+        id: Set(id),
+        outcome: Set(outcome.to_string()),
+        ..Default::default()
+    }
+    .update(conn)
     .await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! What core asks of plugins (PLG-1, PLG-2), without knowing they are WebAssembly: the plugin
 //! host implements these traits. Types carry only what a plugin may see — matcher inputs are
 //! pseudonymous feature records, never names or contact details.
+pub mod handover;
 pub mod matching;
 pub mod registry;
 

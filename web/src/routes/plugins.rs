@@ -11,10 +11,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use etalage_core::audit::Actor;
-use etalage_core::disclosures::{self, NewDisclosure};
+use etalage_core::disclosures;
 use etalage_core::plugins::registry::{self, LabelPluginInput, NewPlugin};
 use etalage_core::plugins::{
-    CandidateFeatures, MatchBatch, Matcher, PluginError, Ranking, VacancyProfile, WeightedSkill,
+    CandidateFeatures, MatchBatch, PluginError, VacancyProfile, WeightedSkill,
+    handover::{self, Recipient},
 };
 use etalage_core::processors::{self, ProcessorInput};
 use etalage_core::{CoreError, CoreResult};
@@ -795,8 +796,25 @@ async fn rank_api(
         ));
     };
     let batch = body.into_batch();
-    let result = matcher.rank(&batch).await;
-    record_and_answer(&state, &granted, &loaded, &batch, result).await
+    let to = Recipient {
+        label: granted.domain.clone(),
+        plugin: loaded.name.clone(),
+        version: loaded.version.clone(),
+        processor_id: loaded.processor_id,
+    };
+    let ranking = handover::rank(&state.db, &to, matcher, &batch).await??;
+    Ok(Json(RankResponse {
+        plugin: loaded.name.clone(),
+        version: loaded.version.clone(),
+        scores: ranking
+            .iter()
+            .map(|r| ScoreDto {
+                candidate: batch.ids()[r.position].clone(),
+                score: r.score,
+                explanation: r.explanation.to_string(),
+            })
+            .collect(),
+    }))
 }
 
 impl RankRequest {
@@ -840,45 +858,4 @@ pub fn parse_rank_batch(json: &str) -> Result<MatchBatch, String> {
     let request: RankRequest =
         serde_json::from_str(json).map_err(|e| format!("the batch is not valid: {e}"))?;
     Ok(request.into_batch())
-}
-
-/// Records the hand-over as a disclosure — also when the plugin failed, since the data went
-/// over all the same — and answers.
-async fn record_and_answer(
-    state: &AppState,
-    granted: &Granted,
-    loaded: &etalage_plugin_host::LoadedPlugin,
-    batch: &MatchBatch,
-    result: Result<Ranking, PluginError>,
-) -> AppResult<Json<RankResponse>> {
-    disclosures::record(
-        &state.db,
-        NewDisclosure {
-            label: granted.domain.clone(),
-            plugin_name: loaded.name.clone(),
-            plugin_version: loaded.version.clone(),
-            processor_id: loaded.processor_id,
-            data_categories: vec!["pseudonymous candidate features".into()],
-            event: "match.rank".into(),
-            subjects: batch.ids().to_vec(),
-            outcome: match &result {
-                Ok(_) => "ok".into(),
-                Err(e) => e.to_string(),
-            },
-        },
-    )
-    .await?;
-    let ranking = result?;
-    Ok(Json(RankResponse {
-        plugin: loaded.name.clone(),
-        version: loaded.version.clone(),
-        scores: ranking
-            .iter()
-            .map(|r| ScoreDto {
-                candidate: batch.ids()[r.position].clone(),
-                score: r.score,
-                explanation: r.explanation.to_string(),
-            })
-            .collect(),
-    }))
 }
