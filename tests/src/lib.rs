@@ -173,25 +173,13 @@ pub const PERSON_PASSWORD: &str = "een wachtwoord voor de test";
 impl TestApp {
     /// `http://{host}:{port}{path}`; `host` is a label hostname such as `werkweb.localhost`.
     pub fn url(&self, host: &str, path: &str) -> String {
-        format!("http://{host}:{}{path}", self.port)
+        url_on(self.port, host, path)
     }
 
     /// A client with its own cookie jar that does not follow redirects and reaches every label
     /// hostname (also the real-looking ones like `werkweb.net`) on this server.
     pub fn client(&self) -> reqwest::Client {
-        let mut builder = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30));
-        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
-        let registry = etalage_tenants::load_dir(&labels_dir()).unwrap();
-        for label in registry.labels() {
-            for host in &label.hostnames {
-                builder = builder.resolve(host, loopback);
-            }
-        }
-        builder = builder.resolve("unknown.example", loopback);
-        builder.build().unwrap()
+        client_on(self.port)
     }
 
     /// A page's HTML, fetched with `client` (and its session).
@@ -335,6 +323,28 @@ impl TestApp {
         }
         self.storage.take().expect("storage is present until stop")
     }
+}
+
+/// `http://{host}:{port}{path}` for a server on `port`.
+pub fn url_on(port: u16, host: &str, path: &str) -> String {
+    format!("http://{host}:{port}{path}")
+}
+
+/// A client for a server on `port`, as [`TestApp::client`].
+pub fn client_on(port: u16) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30));
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let registry = etalage_tenants::load_dir(&labels_dir()).unwrap();
+    for label in registry.labels() {
+        for host in &label.hostnames {
+            builder = builder.resolve(host, loopback);
+        }
+    }
+    builder = builder.resolve("unknown.example", loopback);
+    builder.build().unwrap()
 }
 
 /// The CSRF token in a page's first form.

@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 mod browser;
+mod crash;
 mod handover;
 mod jobs;
 mod labels;
