@@ -184,6 +184,12 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("plugins_version", "Versie", "Version"),
     ("plugins_kind", "Soort", "Kind"),
     ("plugins_interface", "Interface", "Interface"),
+    ("plugins_log", "Log van de plugins", "Plugin log"),
+    (
+        "plugins_log_intro",
+        "De nieuwste regels die de plugins van dit label schreven, op deze server.",
+        "The newest lines this label's plugins wrote, on this server.",
+    ),
     ("plugins_size", "Grootte", "Size"),
     (
         "plugins_file",

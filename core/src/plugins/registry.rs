@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -147,13 +147,51 @@ pub async fn store_installed(
 }
 
 pub async fn list_installed(db: &DatabaseConnection) -> CoreResult<Vec<InstalledPlugin>> {
-    Ok(plugin::Entity::find()
-        .order_by_asc(plugin::Column::Name)
-        .order_by_desc(plugin::Column::Id)
+    // Everything but the bytes: a listing must not read every plugin's `.wasm` and artefact.
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        id: i64,
+        name: String,
+        version: String,
+        kind: String,
+        interface_version: String,
+        wasm_sha256: String,
+        size: i64,
+        installed_at: chrono::DateTime<chrono::Utc>,
+    }
+    use plugin::Column as C;
+    let rows = plugin::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::Name,
+            C::Version,
+            C::Kind,
+            C::InterfaceVersion,
+            C::WasmSha256,
+            C::InstalledAt,
+        ])
+        .column_as(
+            sea_orm::sea_query::Expr::cust("CAST(LENGTH(wasm) AS BIGINT)"),
+            "size",
+        )
+        .order_by_asc(C::Name)
+        .order_by_desc(C::Id)
+        .into_model::<Row>()
         .all(db)
-        .await?
-        .iter()
-        .map(installed)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| InstalledPlugin {
+            id: r.id,
+            name: r.name,
+            version: r.version,
+            kind: r.kind,
+            interface_version: r.interface_version,
+            wasm_sha256: r.wasm_sha256,
+            size: usize::try_from(r.size).unwrap_or(0),
+            installed_at: r.installed_at,
+        })
         .collect())
 }
 
@@ -195,8 +233,9 @@ pub struct LabelPluginView {
     pub processor_id: Option<i64>,
 }
 
-/// A label's plugin as the runtime needs it: with secrets opened.
-#[derive(Clone, Debug)]
+/// A label's plugin as the runtime needs it: with secrets opened. `Debug` names the secrets
+/// but never prints them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct LabelPluginRuntime {
     pub label: String,
     pub plugin_name: String,
@@ -206,6 +245,21 @@ pub struct LabelPluginRuntime {
     pub secrets: BTreeMap<String, String>,
     pub allowed_hosts: Vec<String>,
     pub processor_id: Option<i64>,
+}
+
+impl std::fmt::Debug for LabelPluginRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabelPluginRuntime")
+            .field("label", &self.label)
+            .field("plugin_name", &self.plugin_name)
+            .field("version", &self.version)
+            .field("kind", &self.kind)
+            .field("settings", &self.settings)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("processor_id", &self.processor_id)
+            .finish()
+    }
 }
 
 fn valid_host(raw: &str) -> CoreResult<String> {
@@ -386,11 +440,15 @@ pub async fn disable(
 }
 
 async fn kinds(db: &DatabaseConnection) -> CoreResult<BTreeMap<(String, String), String>> {
+    use plugin::Column as C;
     Ok(plugin::Entity::find()
+        .select_only()
+        .columns([C::Name, C::Version, C::Kind])
+        .into_tuple::<(String, String, String)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|p| ((p.name, p.version), p.kind))
+        .map(|(name, version, kind)| ((name, version), kind))
         .collect())
 }
 

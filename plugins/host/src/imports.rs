@@ -27,13 +27,20 @@ pub struct PluginContext {
 /// One line a plugin wrote to its log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogLine {
+    pub at: std::time::SystemTime,
     pub level: &'static str,
     pub message: String,
 }
 
-/// At most this many log lines, of at most this many characters, per call.
+/// At most this many log lines, of at most this many characters, per call; a plugin that logs
+/// more loses the rest of that call's lines (they still reach the server's own log).
 const MAX_LOG_LINES: usize = 100;
 const MAX_LOG_CHARS: usize = 2_000;
+/// The newest lines kept per (label, plugin), for its operators.
+pub(crate) const KEPT_LOG_LINES: usize = 200;
+
+/// A plugin's recent log lines, shared by its calls.
+pub(crate) type PluginLog = Arc<Mutex<std::collections::VecDeque<LogLine>>>;
 
 /// The data of one store, i.e. of one call.
 pub struct PluginState {
@@ -44,7 +51,9 @@ pub struct PluginState {
     pub(crate) http: reqwest::Client,
     pub(crate) max_http_response_bytes: usize,
     pub(crate) deadline: Instant,
-    pub(crate) log: Arc<Mutex<Vec<LogLine>>>,
+    pub(crate) log: PluginLog,
+    /// Lines this call has written so far.
+    logged: usize,
 }
 
 impl PluginState {
@@ -53,7 +62,7 @@ impl PluginState {
         limits: &Limits,
         http: reqwest::Client,
         deadline: Instant,
-        log: Arc<Mutex<Vec<LogLine>>>,
+        log: PluginLog,
     ) -> Self {
         PluginState {
             // Nothing inherited: no args, env, stdio, preopens or network.
@@ -74,6 +83,7 @@ impl PluginState {
             max_http_response_bytes: limits.max_http_response_bytes,
             deadline,
             log,
+            logged: 0,
         }
     }
 }
@@ -91,10 +101,19 @@ impl PluginState {
     fn write_log(&mut self, level: &'static str, message: String) {
         let message: String = message.chars().take(MAX_LOG_CHARS).collect();
         tracing::info!(label = %self.ctx.label, plugin = %self.ctx.plugin, level, "{message}");
-        if let Ok(mut lines) = self.log.lock()
-            && lines.len() < MAX_LOG_LINES
-        {
-            lines.push(LogLine { level, message });
+        if self.logged >= MAX_LOG_LINES {
+            return;
+        }
+        self.logged += 1;
+        if let Ok(mut lines) = self.log.lock() {
+            if lines.len() >= KEPT_LOG_LINES {
+                lines.pop_front();
+            }
+            lines.push_back(LogLine {
+                at: std::time::SystemTime::now(),
+                level,
+                message,
+            });
         }
     }
 }

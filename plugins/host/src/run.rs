@@ -2,7 +2,7 @@
 //! limit, the deadline (epoch interruption, yielding to the executor at every tick so a busy
 //! plugin never blocks other requests), input and output size limits, and errors an operator
 //! can read.
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use etalage_core::plugins::{
@@ -12,7 +12,7 @@ use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{v0_1, v0_2};
 use crate::engine::{HostError, MatcherPre, PluginEngine, Prepared, ProcessorPre};
-use crate::imports::{LogLine, PluginContext, PluginState};
+use crate::imports::{LogLine, PluginContext, PluginLog, PluginState};
 
 /// The marker error of a call stopped at its deadline.
 #[derive(Debug)]
@@ -32,10 +32,17 @@ const BACKSTOP: Duration = Duration::from_secs(1);
 struct Call {
     engine: Arc<PluginEngine>,
     ctx: Arc<PluginContext>,
-    log: Arc<Mutex<Vec<LogLine>>>,
+    log: PluginLog,
 }
 
 impl Call {
+    fn log(&self) -> Vec<LogLine> {
+        self.log
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     fn store(&self, deadline: Duration) -> Store<PluginState> {
         let state = PluginState::new(
             Arc::clone(&self.ctx),
@@ -130,9 +137,9 @@ impl WasmMatcher {
         }
     }
 
-    /// What the plugin logged in its calls so far (bounded per call).
+    /// The newest lines the plugin logged in this process, oldest first.
     pub fn log(&self) -> Vec<LogLine> {
-        self.call.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.call.log()
     }
 
     /// The current interface: the batch crosses as flat columns and the answer comes back as
@@ -334,8 +341,9 @@ impl WasmProcessor {
         }
     }
 
+    /// The newest lines the plugin logged in this process, oldest first.
     pub fn log(&self) -> Vec<LogLine> {
-        self.call.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.call.log()
     }
 }
 

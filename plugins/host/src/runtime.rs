@@ -2,7 +2,7 @@
 //! version, with that label's settings. A reload builds a new table and swaps it in at once,
 //! so a new version takes over without dropping calls in flight (they hold the old one).
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use etalage_core::crypto::SecretsKey;
 use etalage_core::plugins::registry::{self, LabelPluginRuntime};
@@ -12,6 +12,16 @@ use sea_orm::DatabaseConnection;
 use crate::engine::{HostError, PluginEngine, Prepared};
 use crate::imports::PluginContext;
 use crate::run::{WasmMatcher, WasmProcessor};
+
+impl LoadedPlugin {
+    /// The newest lines it logged in this process, oldest first.
+    pub fn log(&self) -> Vec<crate::LogLine> {
+        match &self.plugin {
+            Loaded::Matcher(m) => m.log(),
+            Loaded::Processor(p) => p.log(),
+        }
+    }
+}
 
 /// A plugin enabled for a label, ready to call.
 pub enum Loaded {
@@ -24,6 +34,8 @@ pub struct LoadedPlugin {
     pub version: String,
     pub processor_id: Option<i64>,
     pub plugin: Loaded,
+    /// What it was loaded from, to tell whether a reload changes it.
+    enabled: LabelPluginRuntime,
 }
 
 type Table = HashMap<(String, String), Arc<LoadedPlugin>>;
@@ -31,6 +43,9 @@ type Table = HashMap<(String, String), Arc<LoadedPlugin>>;
 pub struct PluginRuntime {
     engine: Arc<PluginEngine>,
     table: RwLock<Arc<Table>>,
+    /// The instance templates of the versions in use, kept across reloads: a reload reads and
+    /// prepares only versions it has not seen, instead of every artefact every time.
+    templates: Mutex<HashMap<(String, String), Prepared>>,
 }
 
 fn host_err(e: HostError) -> CoreError {
@@ -42,6 +57,7 @@ impl PluginRuntime {
         PluginRuntime {
             engine,
             table: RwLock::new(Arc::new(HashMap::new())),
+            templates: Mutex::default(),
         }
     }
 
@@ -57,19 +73,25 @@ impl PluginRuntime {
     }
 
     /// Loads every enabled plugin from the database and swaps the table in. A plugin that
-    /// cannot be loaded is logged and left out.
+    /// cannot be loaded is logged and left out. A (label, plugin) whose version and settings did
+    /// not change stays as it is, with its log.
     pub async fn reload(&self, db: &DatabaseConnection, key: &SecretsKey) -> CoreResult<()> {
+        let known = match self.templates.lock() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let current = self.current();
         let mut prepared: HashMap<(String, String), Prepared> = HashMap::new();
         let mut table = Table::new();
         for enabled in registry::all_enabled(db, key).await? {
             let version_key = (enabled.plugin_name.clone(), enabled.version.clone());
-            let pre = match prepared.get(&version_key) {
+            let pre = match prepared
+                .get(&version_key)
+                .or_else(|| known.get(&version_key))
+            {
                 Some(pre) => pre.clone(),
                 None => match self.prepare(db, &enabled).await {
-                    Ok(pre) => {
-                        prepared.insert(version_key, pre.clone());
-                        pre
-                    }
+                    Ok(pre) => pre,
                     // One broken plugin must not take the others (or the server) down with it.
                     Err(err) => {
                         tracing::error!(label = %enabled.label, plugin = %enabled.plugin_name, version = %enabled.version, error = %err, "plugin not loaded");
@@ -77,13 +99,19 @@ impl PluginRuntime {
                     }
                 },
             };
+            prepared.insert(version_key, pre.clone());
+            let slot = (enabled.label.clone(), enabled.plugin_name.clone());
+            if let Some(loaded) = current.get(&slot).filter(|l| l.enabled == enabled) {
+                table.insert(slot, Arc::clone(loaded));
+                continue;
+            }
             let ctx = PluginContext {
                 label: enabled.label.clone(),
                 plugin: enabled.plugin_name.clone(),
                 version: enabled.version.clone(),
-                settings: enabled.settings.into_iter().collect(),
-                secrets: enabled.secrets.into_iter().collect(),
-                allowed_hosts: enabled.allowed_hosts,
+                settings: enabled.settings.clone().into_iter().collect(),
+                secrets: enabled.secrets.clone().into_iter().collect(),
+                allowed_hosts: enabled.allowed_hosts.clone(),
             };
             let plugin = match pre.kind() {
                 crate::PluginKind::Matcher => Loaded::Matcher(
@@ -94,18 +122,23 @@ impl PluginRuntime {
                 ),
             };
             table.insert(
-                (enabled.label, enabled.plugin_name.clone()),
+                slot,
                 Arc::new(LoadedPlugin {
-                    name: enabled.plugin_name,
-                    version: enabled.version,
+                    name: enabled.plugin_name.clone(),
+                    version: enabled.version.clone(),
                     processor_id: enabled.processor_id,
                     plugin,
+                    enabled,
                 }),
             );
         }
         match self.table.write() {
             Ok(mut t) => *t = Arc::new(table),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(table),
+        }
+        match self.templates.lock() {
+            Ok(mut t) => *t = prepared,
+            Err(poisoned) => *poisoned.into_inner() = prepared,
         }
         Ok(())
     }
@@ -134,6 +167,18 @@ impl PluginRuntime {
         .await
         .map_err(|e| CoreError::Internal(format!("plugin preparation crashed: {e}")))?
         .map_err(host_err)
+    }
+
+    /// The plugins enabled for a label, by name.
+    pub fn for_label(&self, label: &str) -> Vec<Arc<LoadedPlugin>> {
+        let mut plugins: Vec<Arc<LoadedPlugin>> = self
+            .current()
+            .iter()
+            .filter(|((l, _), _)| l == label)
+            .map(|(_, p)| Arc::clone(p))
+            .collect();
+        plugins.sort_by(|a, b| a.name.cmp(&b.name));
+        plugins
     }
 
     /// The label's matcher: the one named, or its only (first) one.

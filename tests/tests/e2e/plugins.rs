@@ -439,6 +439,23 @@ storage_test!(
                 ("p-3".to_string(), "1 of 2 skills".to_string()),
             ]
         );
+        // The operator reads what the plugin logged. Enabling a plugin in another label
+        // reloads the plugin table; werkweb's plugin, unchanged, keeps its log.
+        let other = person(&app, "operator-other", Role::LabelOperator, "65plus-werkt").await;
+        let enabled = other
+            .put(app.url(HOST, "/api/v1/admin/labels/65plus-werkt/plugins/matcher"))
+            .json(&serde_json::json!({ "version": "2.0.0" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(enabled.status(), StatusCode::OK);
+        let page = app
+            .page(&operator, HOST, "/admin/labels/werkweb/plugins")
+            .await;
+        assert!(
+            page.contains("ranking with interface 0.1.0") && page.contains("matcher@1.0.0"),
+            "{page}"
+        );
 
         enable("2.0.0").await;
         let ranked = rank().await;

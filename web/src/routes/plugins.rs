@@ -483,6 +483,18 @@ async fn render_label_plugins(
     let installed = registry::list_installed(&state.db).await?;
     let register = processors::list(&state.db).await?;
     let disclosures = disclosures::recent(&state.db, &granted.domain, 50).await?;
+    // What the label's plugins logged in this server process, newest first.
+    let mut log: Vec<_> = state
+        .plugins
+        .for_label(&granted.domain)
+        .iter()
+        .flat_map(|p| {
+            let plugin = format!("{}@{}", p.name, p.version);
+            p.log().into_iter().map(move |line| (line, plugin.clone()))
+        })
+        .collect();
+    log.sort_by_key(|(line, _)| std::cmp::Reverse(line.at));
+    log.truncate(50);
     Ok(page.render_status(
         state,
         status,
@@ -500,6 +512,12 @@ async fn render_label_plugins(
                 categories => d.data_categories,
                 subjects => d.subjects,
                 outcome => d.outcome,
+            }).collect::<Vec<_>>(),
+            log => log.iter().map(|(line, plugin)| context! {
+                at => chrono::DateTime::<chrono::Utc>::from(line.at).format("%Y-%m-%d %H:%M:%S").to_string(),
+                plugin => plugin,
+                level => line.level,
+                message => line.message,
             }).collect::<Vec<_>>(),
             error => error,
         },
