@@ -452,9 +452,13 @@ storage_test!(
         let page = app
             .page(&operator, HOST, "/admin/labels/werkweb/plugins")
             .await;
+        let log = page
+            .split_once(r#"id="plugin-log""#)
+            .map(|(_, table)| table)
+            .unwrap_or_else(|| panic!("no plugin log: {page}"));
         assert!(
-            page.contains("ranking with interface 0.1.0") && page.contains("matcher@1.0.0"),
-            "{page}"
+            log.contains("ranking with interface 0.1.0") && log.contains("matcher@1.0.0"),
+            "{log}"
         );
 
         enable("2.0.0").await;
