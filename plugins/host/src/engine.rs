@@ -19,8 +19,9 @@ pub(crate) const TICK: Duration = Duration::from_millis(5);
 /// How much of a memory slot stays mapped between calls. Every call still starts from the
 /// plugin's pristine memory — wasmtime zeroes what the last call dirtied (found with
 /// `PAGEMAP_SCAN`) instead of unmapping it — but a call that fills a few megabytes no longer
-/// takes a page fault for every 4 KiB it touches. That halved the cost of a 10,000-candidate
-/// batch. At most this much per slot, so at most 256 MiB for the default 64 slots.
+/// takes a page fault for every 4 KiB it touches: a 10,000-candidate batch went from 1.9 to
+/// 1.4 ms (docs/benchmarks.md). At most this much per slot, so at most 256 MiB for the
+/// default 64 slots.
 const KEEP_RESIDENT: usize = 4 << 20;
 
 /// What one plugin call may use.
