@@ -394,3 +394,71 @@ async fn plg_1_a_processor_built_for_interface_0_1_0_still_runs() {
         Err(PluginError::Reported("nothing to export".into()))
     );
 }
+
+/// The batch's columns as core writes them are the candidates as the SDK reads them inside the
+/// plugin: every feature of every candidate arrives as sent, whatever lists are empty or long.
+#[tokio::test]
+async fn plg_1_every_candidate_arrives_in_the_plugin_as_sent() {
+    let engine = engine(Limits::default());
+    let echo = WasmMatcher::new(
+        engine.clone(),
+        prepared(&engine, "hostile_matcher"),
+        context("werkweb", "hostile-matcher", &[("behaviour", "echo")]),
+    )
+    .unwrap();
+    // A deterministic spread of candidates: empty and long lists, unknown regions and hours,
+    // words in odd case and spacing (the host compares them without either).
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let regions = ["Utrecht", " utrecht", "AMSTERDAM", "Zeeland "];
+    let languages = ["nl", "EN", "de ", "fr"];
+    let candidates: Vec<CandidateFeatures> = (0..500)
+        .map(|i| CandidateFeatures {
+            id: format!("c{i}"),
+            skills: (0..next(12)).map(|_| next(1000) as u32).collect(),
+            region: (next(4) > 0).then(|| regions[next(4) as usize].to_string()),
+            hours_per_week: (next(3) > 0).then(|| next(41) as u32),
+            years_experience: next(40) as u32,
+            languages: (0..next(4))
+                .map(|_| languages[next(4) as usize].to_string())
+                .collect(),
+            driving_licences: (0..next(3))
+                .map(|k| ["B", "C", "BE"][k as usize].to_string())
+                .collect(),
+        })
+        .collect();
+    let batch = MatchBatch::from_candidates(&vacancy(), &candidates);
+    let ranking = echo.rank(&batch).await.unwrap();
+    let normal = |w: &String| w.trim().to_lowercase();
+    for (i, c) in candidates.iter().enumerate() {
+        let expected = format!(
+            "skills={};region={};hours={};years={};languages={};licences={}",
+            c.skills
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            c.region.as_ref().map_or("-".into(), normal),
+            c.hours_per_week.map_or("-".into(), |h| h.to_string()),
+            c.years_experience,
+            c.languages.iter().map(normal).collect::<Vec<_>>().join(","),
+            c.driving_licences
+                .iter()
+                .map(normal)
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        assert_eq!(
+            ranking.get(i).unwrap().explanation,
+            expected,
+            "candidate {i}"
+        );
+    }
+    let order: Vec<usize> = ranking.iter().map(|r| r.position).collect();
+    assert_eq!(order, (0..500).collect::<Vec<_>>(), "best first");
+}
