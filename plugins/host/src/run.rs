@@ -43,6 +43,19 @@ impl Call {
             .unwrap_or_default()
     }
 
+    /// Runs one call in a fresh store once a slot is free, under `deadline`.
+    async fn run<T, Fut>(
+        &self,
+        deadline: Duration,
+        call: impl FnOnce(Store<PluginState>) -> Fut,
+    ) -> Result<T, PluginError>
+    where
+        Fut: std::future::Future<Output = wasmtime::Result<Result<T, String>>>,
+    {
+        let _slot = self.engine.slot(deadline).await?;
+        with_deadline(deadline, call(self.store(deadline))).await
+    }
+
     fn store(&self, deadline: Duration) -> Store<PluginState> {
         let state = PluginState::new(
             Arc::clone(&self.ctx),
@@ -110,6 +123,30 @@ async fn with_deadline<T>(
     }
 }
 
+/// The interned vacancy as `$wit`'s `vacancy` record: the same in every interface version so
+/// far, but a type of its own in each.
+macro_rules! vacancy {
+    ($wit:ident, $v:expr) => {{
+        let v = $v;
+        $wit::Vacancy {
+            skills: v
+                .skills
+                .iter()
+                .map(|s| $wit::WeightedSkill {
+                    skill: s.skill,
+                    weight: s.weight,
+                    required: s.required,
+                })
+                .collect(),
+            region: v.region,
+            hours_per_week: v.hours_per_week,
+            min_years_experience: v.min_years_experience,
+            languages: v.languages.clone(),
+            driving_licences: v.driving_licences.clone(),
+        }
+    }};
+}
+
 /// A matcher plugin, for one label.
 pub struct WasmMatcher {
     call: Call,
@@ -150,23 +187,7 @@ impl WasmMatcher {
         batch: &MatchBatch,
     ) -> Result<Ranking, PluginError> {
         use v0_2::matcher::exports::etalage::plugin::matching as wit;
-        let v = batch.vacancy();
-        let vacancy = wit::Vacancy {
-            skills: v
-                .skills
-                .iter()
-                .map(|s| wit::WeightedSkill {
-                    skill: s.skill,
-                    weight: s.weight,
-                    required: s.required,
-                })
-                .collect(),
-            region: v.region,
-            hours_per_week: v.hours_per_week,
-            min_years_experience: v.min_years_experience,
-            languages: v.languages.clone(),
-            driving_licences: v.driving_licences.clone(),
-        };
+        let vacancy = vacancy!(wit, batch.vacancy());
         let c = batch.columns();
         let columns = wit::Batch {
             skill_ends: c.skill_ends.clone(),
@@ -181,16 +202,14 @@ impl WasmMatcher {
             terms: batch.terms().to_vec(),
         };
         let deadline = self.call.engine.limits.matcher_deadline;
-        let _slot = self.call.engine.slot(deadline).await?;
-        let mut store = self.call.store(deadline);
-        let scores = with_deadline(deadline, async {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance
-                .etalage_plugin_matching()
-                .call_rank(&mut store, &vacancy, &columns)
-                .await
-        })
-        .await?;
+        let scores = self
+            .call
+            .run(deadline, |mut store| async move {
+                let instance = pre.instantiate_async(&mut store).await?;
+                let matching = instance.etalage_plugin_matching();
+                matching.call_rank(&mut store, &vacancy, &columns).await
+            })
+            .await?;
         check_output(
             scores.explanations.len() + 4 * (scores.values.len() + scores.explanation_ends.len()),
             self.call.engine.limits.max_output_bytes,
@@ -211,23 +230,7 @@ impl WasmMatcher {
         batch: &MatchBatch,
     ) -> Result<Ranking, PluginError> {
         use v0_1::matcher::exports::etalage::plugin::matching as wit;
-        let v = batch.vacancy();
-        let vacancy = wit::Vacancy {
-            skills: v
-                .skills
-                .iter()
-                .map(|s| wit::WeightedSkill {
-                    skill: s.skill,
-                    weight: s.weight,
-                    required: s.required,
-                })
-                .collect(),
-            region: v.region,
-            hours_per_week: v.hours_per_week,
-            min_years_experience: v.min_years_experience,
-            languages: v.languages.clone(),
-            driving_licences: v.driving_licences.clone(),
-        };
+        let vacancy = vacancy!(wit, batch.vacancy());
         let c = batch.columns();
         // The pool is the three id columns one after the other; a span is a run of one.
         let language_base = c.skills.len() as u32;
@@ -261,16 +264,14 @@ impl WasmMatcher {
             terms: batch.terms().to_vec(),
         };
         let deadline = self.call.engine.limits.matcher_deadline;
-        let _slot = self.call.engine.slot(deadline).await?;
-        let mut store = self.call.store(deadline);
-        let scores = with_deadline(deadline, async {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance
-                .etalage_plugin_matching()
-                .call_rank(&mut store, &vacancy, &old)
-                .await
-        })
-        .await?;
+        let scores = self
+            .call
+            .run(deadline, |mut store| async move {
+                let instance = pre.instantiate_async(&mut store).await?;
+                let matching = instance.etalage_plugin_matching();
+                matching.call_rank(&mut store, &vacancy, &old).await
+            })
+            .await?;
         let out_bytes: usize = scores.iter().map(|s| s.explanation.len() + 8).sum();
         check_output(out_bytes, self.call.engine.limits.max_output_bytes)?;
         // Into columns in batch order; a candidate the plugin left out scores zero.
@@ -357,9 +358,7 @@ impl WasmProcessor {
         Fut: std::future::Future<Output = wasmtime::Result<Result<String, String>>>,
     {
         let limits = &self.call.engine.limits;
-        let deadline = limits.processor_deadline;
-        let _slot = self.call.engine.slot(deadline).await?;
-        let reference = with_deadline(deadline, run(self.call.store(deadline))).await?;
+        let reference = self.call.run(limits.processor_deadline, run).await?;
         check_output(reference.len(), limits.max_output_bytes)?;
         Ok(reference)
     }
