@@ -52,6 +52,18 @@ async fn installed(
     response.json().await.unwrap()
 }
 
+/// The demo batch ranked through the label's matcher by `client`, which must succeed.
+async fn rank_batch(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    let response = client
+        .post(app.url(HOST, "/api/v1/match"))
+        .json(&batch())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
 fn batch() -> serde_json::Value {
     serde_json::json!({
         "vacancy": { "id": "v1", "skills": [{ "skill": 1, "weight": 1.0, "required": true }, { "skill": 2, "weight": 0.5 }], "region": "utrecht", "hours_per_week": 32 },
@@ -96,14 +108,7 @@ storage_test!(
             "secrets are never shown back"
         );
 
-        let ranked = recruiter
-            .post(app.url(HOST, "/api/v1/match"))
-            .json(&batch())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(ranked.status(), StatusCode::OK);
-        let ranked: serde_json::Value = ranked.json().await.unwrap();
+        let ranked = rank_batch(&app, &recruiter).await;
         let order: Vec<&str> = ranked["scores"]
             .as_array()
             .unwrap()
@@ -286,15 +291,7 @@ storage_test!(
             .await
             .unwrap();
         let recruiter = person(&app, "recruiter", Role::Recruiter, "werkweb").await;
-        let first: serde_json::Value = recruiter
-            .post(app.url(HOST, "/api/v1/match"))
-            .json(&batch())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let first = rank_batch(&app, &recruiter).await;
         assert_eq!(first["version"], "1.0.0");
         operator
             .put(&url)
@@ -302,30 +299,14 @@ storage_test!(
             .send()
             .await
             .unwrap();
-        let second: serde_json::Value = recruiter
-            .post(app.url(HOST, "/api/v1/match"))
-            .json(&batch())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let second = rank_batch(&app, &recruiter).await;
         assert_eq!(second["version"], "1.1.0");
         let storage = app.stop().await;
         let app = etalage_tests::start(storage, |_| {}).await;
         let recruiter = app.client();
         app.api_login(&recruiter, HOST, "recruiter@werkweb.net", PASSWORD)
             .await;
-        let after: serde_json::Value = recruiter
-            .post(app.url(HOST, "/api/v1/match"))
-            .json(&batch())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let after = rank_batch(&app, &recruiter).await;
         assert_eq!(after["version"], "1.1.0");
     }
 );
@@ -393,16 +374,6 @@ storage_test!(
 
         let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
         let recruiter = person(&app, "recruiter", Role::Recruiter, "werkweb").await;
-        let rank = || async {
-            let response = recruiter
-                .post(app.url(HOST, "/api/v1/match"))
-                .json(&batch())
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), StatusCode::OK);
-            response.json::<serde_json::Value>().await.unwrap()
-        };
         let enable = |version: &'static str| {
             let operator = operator.clone();
             let url = app.url(HOST, "/api/v1/admin/labels/werkweb/plugins/matcher");
@@ -418,7 +389,7 @@ storage_test!(
         };
 
         enable("1.0.0").await;
-        let ranked = rank().await;
+        let ranked = rank_batch(&app, &recruiter).await;
         assert_eq!(ranked["version"], "1.0.0");
         let scores: Vec<(String, String)> = ranked["scores"]
             .as_array()
@@ -462,7 +433,7 @@ storage_test!(
         );
 
         enable("2.0.0").await;
-        let ranked = rank().await;
+        let ranked = rank_batch(&app, &recruiter).await;
         assert_eq!(ranked["version"], "2.0.0");
         assert_eq!(ranked["scores"][0]["candidate"], "p-2");
         assert!(
