@@ -199,8 +199,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("plugins_install", "Plugin installeren", "Install a plugin"),
     (
         "plugins_install_intro",
-        "Een component voor de wereld matcher of processor van etalage:plugin@0.1.0. Hij wordt gecontroleerd en vooraf vertaald; een ongeldige upload laat niets achter.",
-        "A component of the matcher or processor world of etalage:plugin@0.1.0. It is checked and precompiled; an invalid upload leaves nothing behind.",
+        "Een component voor de wereld matcher of processor van etalage:plugin@0.2.0 (of het oudere 0.1.0). Hij wordt gecontroleerd en vooraf vertaald; een ongeldige upload laat niets achter.",
+        "A component of the matcher or processor world of etalage:plugin@0.2.0 (or the older 0.1.0). It is checked and precompiled; an invalid upload leaves nothing behind.",
     ),
     ("plugins_install_submit", "Installeren", "Install"),
     ("plugins_secrets", "Geheimen", "Secrets"),
@@ -355,6 +355,18 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The upload page tells admins which interface versions they may upload.
+    #[test]
+    fn plg_1_the_install_hint_names_every_supported_interface_version() {
+        let (_, nl, en) = MESSAGES
+            .iter()
+            .find(|(key, _, _)| *key == "plugins_install_intro")
+            .unwrap();
+        for version in etalage_plugin_host::SUPPORTED_INTERFACES {
+            assert!(nl.contains(version) && en.contains(version), "{version}");
+        }
+    }
 
     #[test]
     fn every_message_has_both_languages_and_unique_keys() {

@@ -11,6 +11,8 @@ mod imports;
 mod run;
 mod runtime;
 
+/// The versions of `etalage:plugin` this host loads, newest first.
+pub use bindings::SUPPORTED as SUPPORTED_INTERFACES;
 pub use engine::{Artefact, HostError, Limits, PluginEngine, PluginKind, Prepared};
 pub use imports::{LogLine, PluginContext};
 pub use run::{WasmMatcher, WasmProcessor};
