@@ -185,6 +185,10 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("plugins_kind", "Soort", "Kind"),
     ("plugins_interface", "Interface", "Interface"),
     ("plugins_log", "Log van de plugins", "Plugin log"),
+    ("plugin_one", "Plugin", "Plugin"),
+    ("plugins_log_level", "Niveau", "Level"),
+    ("plugins_log_message", "Bericht", "Message"),
+    ("disclosure_outcome", "Uitkomst", "Outcome"),
     (
         "plugins_log_intro",
         "De nieuwste regels die de plugins van dit label schreven, op deze server.",
