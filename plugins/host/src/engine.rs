@@ -20,8 +20,9 @@ pub(crate) const TICK: Duration = Duration::from_millis(5);
 /// plugin's pristine memory — wasmtime zeroes what the last call dirtied (found with
 /// `PAGEMAP_SCAN`) instead of unmapping it — but a call that fills a few megabytes no longer
 /// takes a page fault for every 4 KiB it touches: a 10,000-candidate batch went from 1.9 to
-/// 1.4 ms (docs/benchmarks.md). At most this much per slot, so at most 256 MiB for the
-/// default 64 slots.
+/// 1.4 ms (docs/benchmarks.md). At most this much per memory slot: the pool holds two per
+/// instance slot, so 512 MiB for the default 64 at the very worst, 256 MiB for plugins with one
+/// memory (all of ours).
 const KEEP_RESIDENT: usize = 4 << 20;
 
 /// What one plugin call may use.
