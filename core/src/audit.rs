@@ -4,7 +4,7 @@
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 
-use crate::authz::PlatformWide;
+use crate::authz::{Authz, PlatformWide};
 use crate::store::entities::audit_event;
 use crate::{CoreResult, time};
 
@@ -98,6 +98,34 @@ pub enum AuditScope {
     Everything(PlatformWide, Option<String>),
 }
 
+impl AuditScope {
+    /// What `reader_subject`, checked for `audit/read` in `label`, may read: platform admins
+    /// every label's entries (or the one they `asked` for); anyone else only `label`'s, whatever
+    /// they asked for.
+    pub async fn for_reader(
+        authz: &Authz,
+        reader_subject: &str,
+        label: &str,
+        asked: Option<String>,
+    ) -> CoreResult<AuditScope> {
+        let asked = asked.filter(|l| !l.is_empty());
+        Ok(
+            match authz.platform_wide(reader_subject, "audit", "read").await? {
+                Some(proof) => AuditScope::Everything(proof, asked),
+                None => AuditScope::Label(label.to_string()),
+            },
+        )
+    }
+
+    /// The one label the entries are limited to, if any.
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            AuditScope::Label(l) | AuditScope::Everything(_, Some(l)) => Some(l.as_str()),
+            AuditScope::Everything(_, None) => None,
+        }
+    }
+}
+
 /// The newest entries first within `scope`; `before` pages backwards by id.
 pub async fn recent(
     conn: &impl ConnectionTrait,
@@ -107,11 +135,8 @@ pub async fn recent(
 ) -> CoreResult<Vec<AuditView>> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let mut query = audit_event::Entity::find().order_by_desc(audit_event::Column::Id);
-    match scope {
-        AuditScope::Label(label) | AuditScope::Everything(_, Some(label)) => {
-            query = query.filter(audit_event::Column::Label.eq(label.as_str()));
-        }
-        AuditScope::Everything(_, None) => {}
+    if let Some(label) = scope.label() {
+        query = query.filter(audit_event::Column::Label.eq(label));
     }
     if let Some(before) = before {
         query = query.filter(audit_event::Column::Id.lt(before));
@@ -129,4 +154,46 @@ pub async fn recent(
             details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::authz::subject_of;
+    use crate::domain::PLATFORM_DOMAIN;
+    use crate::test_support::{TestDb, account_with};
+
+    #[tokio::test]
+    async fn an_operator_reads_only_their_label_whatever_they_ask_for() {
+        let t = TestDb::new().await;
+        let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
+        let authz = t.authz().await;
+        let scope = AuditScope::for_reader(
+            &authz,
+            &subject_of(operator),
+            "werkweb",
+            Some("winwinwerkt".into()),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(&scope, AuditScope::Label(l) if l == "werkweb"));
+        assert_eq!(scope.label(), Some("werkweb"));
+    }
+
+    #[tokio::test]
+    async fn a_platform_admin_reads_everything_or_the_label_asked_for() {
+        let t = TestDb::new().await;
+        let admin = account_with(&t, "a@example.org", &[(PLATFORM_DOMAIN, "platform-admin")]).await;
+        let authz = t.authz().await;
+        let subject = subject_of(admin);
+        let all = AuditScope::for_reader(&authz, &subject, "werkweb", Some(String::new()))
+            .await
+            .unwrap();
+        assert!(matches!(all, AuditScope::Everything(_, None)));
+        let one = AuditScope::for_reader(&authz, &subject, "werkweb", Some("winwinwerkt".into()))
+            .await
+            .unwrap();
+        assert_eq!(one.label(), Some("winwinwerkt"));
+    }
 }

@@ -16,6 +16,8 @@ pub mod plugins;
 pub mod processors;
 pub mod secrets;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 
 pub use error::{CoreError, CoreResult};

@@ -12,7 +12,7 @@ mod schema;
 pub use colour::Colour;
 pub use error::{LabelError, LabelErrors};
 pub use load::{load_dir, load_file};
-pub use overrides::{LabelOverrides, apply_overrides};
+pub use overrides::{LabelOverrides, apply_overrides, update_settings};
 pub use registry::{Label, LabelRegistry, Statement, sync_to_db};
 pub use schema::{Branding, LabelFile, PrivacySection, SUPPORTED_LOCALES, StatementRef};
 

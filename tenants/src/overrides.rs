@@ -1,5 +1,9 @@
 //! Run-time label settings (TEN-3): what an operator may change in the console without a
 //! deploy. Each field is validated like its counterpart in the file.
+use etalage_core::audit::Actor;
+use etalage_core::labels;
+use etalage_core::store::Db;
+use etalage_core::{CoreError, CoreResult};
 use serde::{Deserialize, Serialize};
 
 use crate::{Colour, Label};
@@ -20,6 +24,17 @@ pub struct LabelOverrides {
 }
 
 impl LabelOverrides {
+    /// `self` with each field `patch` sets replaced; fields `patch` leaves out keep their value.
+    pub fn merged(self, patch: LabelOverrides) -> Self {
+        LabelOverrides {
+            name: patch.name.or(self.name),
+            tagline: patch.tagline.or(self.tagline),
+            primary_color: patch.primary_color.or(self.primary_color),
+            accent_color: patch.accent_color.or(self.accent_color),
+            text_on_primary: patch.text_on_primary.or(self.text_on_primary),
+        }
+    }
+
     /// Normalises and checks the overrides against `base` (the label as its file defines it);
     /// errors name the field. Empty strings mean "back to the file's value".
     pub fn validate(mut self, base: &Label) -> Result<Self, (&'static str, String)> {
@@ -61,6 +76,34 @@ impl LabelOverrides {
     }
 }
 
+/// Changes a label's run-time settings (TEN-3), as the console form and the API both do: the
+/// fields `patch` sets replace the stored ones (`""` returns a field to the file's value), the
+/// rest are kept; the result is validated against `base` (the label as its file defines it),
+/// stored and audited. Returns the overrides now in force, for the caller to apply.
+pub async fn update_settings(
+    db: &Db,
+    base: &Label,
+    patch: LabelOverrides,
+    actor: Actor,
+    request_id: Option<String>,
+) -> CoreResult<LabelOverrides> {
+    let stored = labels::overrides(db, &base.slug).await?;
+    // Invalid stored overrides are a fault to report, not a reason to drop the other fields.
+    let current: LabelOverrides = serde_json::from_value(stored).map_err(|e| {
+        CoreError::Internal(format!(
+            "stored overrides of {} are invalid: {e}",
+            base.slug
+        ))
+    })?;
+    let overrides = current
+        .merged(patch)
+        .validate(base)
+        .map_err(|(field, message)| CoreError::Invalid { field, message })?;
+    let value = serde_json::to_value(&overrides).map_err(|e| CoreError::Internal(e.to_string()))?;
+    labels::set_overrides(db, &base.slug, &value, actor, request_id).await?;
+    Ok(overrides)
+}
+
 /// `base` with `overrides` applied; invalid stored values are ignored rather than shown.
 pub fn apply_overrides(base: &Label, overrides: &LabelOverrides) -> Label {
     let mut label = base.clone();
@@ -79,4 +122,32 @@ pub fn apply_overrides(base: &Label, overrides: &LabelOverrides) -> Label {
     label.accent_color = colour(&overrides.accent_color, base.accent_color);
     label.text_on_primary = colour(&overrides.text_on_primary, base.text_on_primary);
     label
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LabelOverrides;
+
+    #[test]
+    fn a_patch_replaces_what_it_sets_and_keeps_the_rest() {
+        let current = LabelOverrides {
+            name: Some("Oud".into()),
+            tagline: Some("Blijft".into()),
+            ..Default::default()
+        };
+        let patch = LabelOverrides {
+            name: Some("Nieuw".into()),
+            primary_color: Some(String::new()),
+            ..Default::default()
+        };
+        let merged = current.merged(patch);
+        assert_eq!(merged.name.as_deref(), Some("Nieuw"));
+        assert_eq!(merged.tagline.as_deref(), Some("Blijft"));
+        assert_eq!(
+            merged.primary_color.as_deref(),
+            Some(""),
+            "blank means back to the file"
+        );
+        assert_eq!(merged.accent_color, None);
+    }
 }

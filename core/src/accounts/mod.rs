@@ -3,6 +3,7 @@
 //! beside it.
 pub mod invite;
 pub mod password;
+pub mod people;
 pub mod reset;
 pub mod sessions;
 pub mod setup;

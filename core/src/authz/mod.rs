@@ -8,6 +8,7 @@
 //!   admins grant platform roles), write the change with its audit entry in one transaction and
 //!   reload the policy.
 mod adapter;
+mod scope;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 use tokio::sync::RwLock;
 
 pub use adapter::DbAdapter;
+pub use scope::LabelPermission;
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::domain::PLATFORM_DOMAIN;

@@ -8,7 +8,7 @@ mod queue;
 mod worker;
 
 pub use queue::{
-    JobCounts, JobView, LeasedJob, NewJob, complete, counts, enqueue, fail, lease, reap_exhausted,
-    recent,
+    JobCounts, JobView, LeasedJob, NewJob, complete, counts, enqueue, fail, lease, overview,
+    reap_exhausted, recent,
 };
 pub use worker::{JobError, JobHandler, Worker, WorkerConfig};

@@ -282,3 +282,11 @@ pub async fn recent(
         })
         .collect())
 }
+
+/// What the console and the API show of the queue: the counts and the `limit` latest jobs.
+pub async fn overview(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+) -> CoreResult<(JobCounts, Vec<JobView>)> {
+    Ok((counts(conn).await?, recent(conn, None, limit).await?))
+}

@@ -1,0 +1,193 @@
+//! Where a role or permission reaches, as the console and the API both need to know it: the
+//! domain a role granted from a label's console is held in, the roles one may hand out there,
+//! the labels one may manage, and each role's policy (platform-wide and as a label narrows it).
+//! Both surfaces call these, so a rule cannot drift between the page and the API.
+use super::{Authz, Role, subject_of};
+use crate::CoreResult;
+use crate::domain::PLATFORM_DOMAIN;
+
+/// A (resource, action) pair and whether a label leaves it on for a role.
+pub type LabelPermission = (String, String, bool);
+
+impl Role {
+    /// The domain this role is held in when it is granted or revoked from `label`'s console:
+    /// platform-admin is platform-wide; every other role belongs to the label. Neither surface
+    /// takes the domain from the client, so a label's console cannot reach another label.
+    pub fn domain_in(self, label: &str) -> &str {
+        if self == Role::PlatformAdmin {
+            PLATFORM_DOMAIN
+        } else {
+            label
+        }
+    }
+}
+
+impl Authz {
+    /// The roles `actor` may grant and revoke from `label`'s console, highest first.
+    pub async fn assignable_roles(&self, actor: i64, label: &str) -> CoreResult<Vec<Role>> {
+        let mut out = Vec::new();
+        for role in Role::ALL {
+            if self
+                .may_assign(actor, role.domain_in(label), role)
+                .await
+                .is_ok()
+            {
+                out.push(role);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Those of `labels` whose settings `account_id` may read: every label for platform
+    /// admins, their own for operators.
+    pub async fn manageable_labels<'a>(
+        &self,
+        account_id: i64,
+        labels: impl IntoIterator<Item = &'a str>,
+    ) -> CoreResult<Vec<&'a str>> {
+        let subject = subject_of(account_id);
+        let mut out = Vec::new();
+        for label in labels {
+            if self
+                .check(&subject, label, "label.settings", "read")
+                .await?
+            {
+                out.push(label);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every role with what it may do everywhere.
+    pub async fn role_policies(&self) -> Vec<(Role, Vec<(String, String)>)> {
+        let mut out = Vec::with_capacity(Role::ALL.len());
+        for role in Role::ALL {
+            out.push((role, self.role_policy(role).await));
+        }
+        out
+    }
+
+    /// Every label role (not platform-admin, which is not held in a label) with what it may do
+    /// in `label`.
+    pub async fn label_role_policies(
+        &self,
+        label: &str,
+    ) -> CoreResult<Vec<(Role, Vec<LabelPermission>)>> {
+        let mut out = Vec::with_capacity(Role::ALL.len());
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::PlatformAdmin) {
+            out.push((role, self.label_role_policy(label, role).await?));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::test_support::{TestDb, account_with};
+
+    #[test]
+    fn platform_admin_is_held_platform_wide_and_every_other_role_in_the_label() {
+        assert_eq!(Role::PlatformAdmin.domain_in("werkweb"), PLATFORM_DOMAIN);
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::PlatformAdmin) {
+            assert_eq!(role.domain_in("werkweb"), "werkweb", "{role:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_operator_assigns_below_their_rank_in_their_own_label_only() {
+        let t = TestDb::new().await;
+        let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
+        let admin = account_with(
+            &t,
+            "admin@example.org",
+            &[(PLATFORM_DOMAIN, "platform-admin")],
+        )
+        .await;
+        let authz = t.authz().await;
+
+        let own = authz.assignable_roles(operator, "werkweb").await.unwrap();
+        assert!(!own.contains(&Role::PlatformAdmin));
+        assert!(!own.contains(&Role::LabelOperator), "not their own rank");
+        assert!(own.contains(&Role::Recruiter));
+        assert!(own.contains(&Role::Candidate));
+        assert!(
+            authz
+                .assignable_roles(operator, "winwinwerkt")
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing in another label"
+        );
+        assert_eq!(
+            authz.assignable_roles(admin, "werkweb").await.unwrap(),
+            Role::ALL.to_vec()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_operator_manages_their_own_label_and_an_admin_every_label() {
+        let t = TestDb::new().await;
+        let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
+        let admin = account_with(
+            &t,
+            "admin@example.org",
+            &[(PLATFORM_DOMAIN, "platform-admin")],
+        )
+        .await;
+        let recruiter = account_with(&t, "rec@example.org", &[("werkweb", "recruiter")]).await;
+        let authz = t.authz().await;
+        let labels = ["werkweb", "winwinwerkt"];
+
+        assert_eq!(
+            authz.manageable_labels(operator, labels).await.unwrap(),
+            ["werkweb"]
+        );
+        assert_eq!(
+            authz.manageable_labels(admin, labels).await.unwrap(),
+            labels
+        );
+        assert!(
+            authz
+                .manageable_labels(recruiter, labels)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn label_role_policies_leave_out_platform_admin_and_show_narrowing() {
+        let t = TestDb::new().await;
+        let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
+        let authz = t.authz().await;
+        let before = authz.label_role_policies("werkweb").await.unwrap();
+        assert!(before.iter().all(|(r, _)| *r != Role::PlatformAdmin));
+        let (_, coach) = before
+            .iter()
+            .find(|(r, _)| *r == Role::Coach)
+            .expect("coach is a label role");
+        assert!(coach.iter().all(|(_, _, on)| *on));
+        let (res, act, _) = coach.first().expect("coaches may do something").clone();
+
+        let keep: Vec<(String, String)> = coach
+            .iter()
+            .skip(1)
+            .map(|(r, a, _)| (r.clone(), a.clone()))
+            .collect();
+        authz
+            .set_label_role_policy(operator, "werkweb", Role::Coach, &keep, None)
+            .await
+            .unwrap();
+        let after = authz.label_role_policies("werkweb").await.unwrap();
+        let (_, coach) = after.iter().find(|(r, _)| *r == Role::Coach).unwrap();
+        assert!(coach.contains(&(res.clone(), act.clone(), false)));
+        let elsewhere = authz.label_role_policies("winwinwerkt").await.unwrap();
+        let (_, coach) = elsewhere.iter().find(|(r, _)| *r == Role::Coach).unwrap();
+        assert!(
+            coach.contains(&(res, act, true)),
+            "other labels are untouched"
+        );
+    }
+}
