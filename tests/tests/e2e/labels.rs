@@ -218,3 +218,71 @@ storage_test!(
         assert!(home.contains("WerkWeb Noord"));
     }
 );
+
+/// Posts the label settings form of werkweb with only `fields` (and its CSRF token).
+async fn post_settings_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> StatusCode {
+    let host = "werkweb.localhost";
+    let page = app.page(client, host, "/admin/labels/werkweb").await;
+    let csrf = etalage_tests::csrf_token(&page);
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    client
+        .post(app.url(host, "/admin/labels/werkweb"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn werkweb_over_api(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    client
+        .get(app.url("werkweb.localhost", "/api/v1/admin/labels/werkweb"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+storage_test!(
+    ten_3_the_console_form_and_the_api_change_settings_alike,
+    |app: TestApp| async move {
+        app.create_admin().await;
+        let client = app.client();
+        let host = "werkweb.localhost";
+        app.api_login(
+            &client,
+            host,
+            etalage_tests::ADMIN_EMAIL,
+            etalage_tests::ADMIN_PASSWORD,
+        )
+        .await;
+        let patched = client
+            .patch(app.url(host, "/api/v1/admin/labels/werkweb"))
+            .json(&serde_json::json!({ "tagline": "Werk in het noorden" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(patched.status(), StatusCode::OK);
+
+        // A form that sends only the name keeps the tagline, as a PATCH with only the name does.
+        let saved = post_settings_form(&app, &client, &[("name", "WerkWeb Noord")]).await;
+        assert_eq!(saved, StatusCode::SEE_OTHER);
+        let label = werkweb_over_api(&app, &client).await;
+        assert_eq!(label["name"], "WerkWeb Noord");
+        assert_eq!(label["tagline"], "Werk in het noorden");
+
+        // An empty field returns to the file's value on both surfaces.
+        let cleared = post_settings_form(&app, &client, &[("tagline", "")]).await;
+        assert_eq!(cleared, StatusCode::SEE_OTHER);
+        let label = werkweb_over_api(&app, &client).await;
+        assert_ne!(label["tagline"], "Werk in het noorden");
+        assert_eq!(label["name"], "WerkWeb Noord");
+    }
+);

@@ -598,3 +598,43 @@ storage_test!(
         assert_eq!(page.status(), StatusCode::OK);
     }
 );
+
+storage_test!(
+    sec_the_console_revokes_in_the_checked_label_whatever_the_form_names,
+    |app: TestApp| async move {
+        let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let (coach_id, _) = person(&app, "coach", Role::Coach, OWN).await;
+        etalage_core::accounts::grant_role(&app.db, coach_id, OTHER, "coach", None)
+            .await
+            .unwrap();
+        app.authz.reload().await.unwrap();
+
+        let page = app
+            .page(&operator, HOST, &format!("/admin/people/{coach_id}"))
+            .await;
+        let revoked = operator
+            .post(app.url(HOST, &format!("/admin/people/{coach_id}/revoke")))
+            .form(&[
+                ("csrf", csrf_token(&page).as_str()),
+                ("role", "coach"),
+                ("domain", OTHER),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+        let left: Vec<String> = app
+            .authz
+            .roles_of(coach_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|g| g.domain)
+            .collect();
+        assert_eq!(
+            left,
+            [OTHER],
+            "the operator's own label lost the role, the other kept it"
+        );
+    }
+);

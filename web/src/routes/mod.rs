@@ -1,12 +1,20 @@
-//! The routes, one module per resource, merged here.
-mod admin;
+//! The routes, one module per resource, merged here. A resource's module holds its console
+//! pages and its API handlers side by side, both calling the same core function, so the two
+//! surfaces cannot drift apart; `api` holds only what the whole API shares (the document, the
+//! JSON extractor, problem details).
 pub mod api;
 mod assets;
+mod audit;
 mod auth;
 pub mod guard;
 mod health;
+mod jobs;
+mod labels;
+mod people;
 pub(crate) mod plugins;
 pub(crate) use plugins::parse_rank_batch;
+mod role_policies;
+mod session;
 mod site;
 
 use axum::Router;
@@ -22,7 +30,12 @@ pub fn table() -> guard::Routes {
         .merge(assets::routes())
         .merge(site::routes())
         .merge(auth::routes())
-        .merge(admin::routes())
+        .merge(session::routes())
+        .merge(labels::routes())
+        .merge(people::routes())
+        .merge(role_policies::routes())
+        .merge(audit::routes())
+        .merge(jobs::routes())
         .merge(api::routes())
         .merge(plugins::routes())
 }

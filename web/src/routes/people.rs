@@ -1,0 +1,382 @@
+//! People and their roles in the checked label, as console pages and as API: who holds which
+//! role, inviting someone, granting and revoking, and what a person may effectively do here.
+//! Who is visible and where a role lands are core rules ([`people`]); what may be granted is
+//! bounded by `Authz::may_assign`. These handlers only offer and forward.
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{delete, get, post};
+use axum::{Form, Json};
+use etalage_core::CoreError;
+use etalage_core::accounts::invite::{Invitation, invite as invite_account};
+use etalage_core::accounts::people::{self, Person, RoleChange};
+use etalage_core::authz::Role;
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::AppResult;
+use crate::extract::PageCtx;
+use crate::routes::api::{ApiJson, Problem};
+use crate::routes::auth::reset_context;
+use crate::routes::guard::{Granted, Routes, Scope, perm};
+use crate::routes::request_id;
+use crate::state::AppState;
+
+pub fn routes() -> Routes {
+    use Scope::RequestLabel;
+    Routes::new()
+        .add(
+            Method::GET,
+            "/admin/people",
+            perm("roles", "read", RequestLabel),
+            get(list),
+        )
+        .add(
+            Method::POST,
+            "/admin/people",
+            perm("roles", "grant", RequestLabel),
+            post(invite),
+        )
+        .add(
+            Method::GET,
+            "/admin/people/{id}",
+            perm("roles", "read", RequestLabel),
+            get(detail),
+        )
+        .add(
+            Method::POST,
+            "/admin/people/{id}/grant",
+            perm("roles", "grant", RequestLabel),
+            post(grant),
+        )
+        .add(
+            Method::POST,
+            "/admin/people/{id}/revoke",
+            perm("roles", "grant", RequestLabel),
+            post(revoke),
+        )
+        .add(
+            Method::GET,
+            "/api/v1/admin/people",
+            perm("roles", "read", RequestLabel),
+            get(admin_people),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/admin/people/{id}/roles",
+            perm("roles", "grant", RequestLabel),
+            post(admin_grant),
+        )
+        .add(
+            Method::DELETE,
+            "/api/v1/admin/people/{id}/roles/{role}",
+            perm("roles", "grant", RequestLabel),
+            delete(admin_revoke),
+        )
+}
+
+async fn visible_people(state: &AppState, granted: &Granted) -> AppResult<Vec<Person>> {
+    Ok(
+        people::visible_people(&state.db, &state.authz, granted.account()?, &granted.domain)
+            .await?,
+    )
+}
+
+/// The roles the viewer may hand out in this label, by name.
+async fn assignable_roles(state: &AppState, granted: &Granted) -> AppResult<Vec<&'static str>> {
+    Ok(state
+        .authz
+        .assignable_roles(granted.account()?.id, &granted.domain)
+        .await?
+        .into_iter()
+        .map(Role::as_str)
+        .collect())
+}
+
+/// Applies `change` (`RoleChange::Grant` or `RoleChange::Revoke`) with the role named `role` to
+/// `id` in the checked label.
+async fn change_role(
+    state: &AppState,
+    granted: &Granted,
+    id: i64,
+    role: &str,
+    change: fn(Role) -> RoleChange,
+    headers: &HeaderMap,
+) -> AppResult<()> {
+    let change = change(Role::parse(role)?);
+    people::change_role(
+        &state.db,
+        &state.authz,
+        granted.account()?.id,
+        &granted.domain,
+        id,
+        change,
+        request_id(headers),
+    )
+    .await?;
+    Ok(())
+}
+
+// ---- pages ----
+
+async fn render_list(
+    state: &AppState,
+    granted: &Granted,
+    page: &PageCtx,
+    status: StatusCode,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let people: Vec<Value> = visible_people(state, granted)
+        .await?
+        .into_iter()
+        .map(|p| {
+            context! {
+                id => p.account.id,
+                email => p.account.email,
+                display_name => p.account.display_name,
+                roles => p.roles.iter().map(|(d, r)| format!("{r} @ {d}")).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    Ok(page.render_status(
+        state,
+        status,
+        "admin_people.html",
+        context! {
+            section => "people",
+            domain => granted.domain,
+            people => people,
+            roles => assignable_roles(state, granted).await?,
+            error => error,
+            notice => None::<String>,
+        },
+    ))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+) -> AppResult<Response> {
+    render_list(&state, &granted, &page, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    email: String,
+    display_name: String,
+    role: String,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+    Form(form): Form<InviteForm>,
+) -> AppResult<Response> {
+    let actor = granted.account()?.id;
+    let result = async {
+        let role = Role::parse(&form.role)?;
+        let invitation = Invitation {
+            email: form.email.clone(),
+            display_name: form.display_name.clone(),
+            domain: role.domain_in(&granted.domain).to_string(),
+            role,
+        };
+        invite_account(
+            &state.db,
+            &state.authz,
+            actor,
+            &invitation,
+            &reset_context(&page),
+            request_id(&page.headers),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(account) => {
+            Ok(Redirect::to(&page.link(&format!("/admin/people/{}", account.id))).into_response())
+        }
+        Err(CoreError::Invalid { field, message }) => {
+            render_list(
+                &state,
+                &granted,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{field}: {message}")),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// One person: their roles, what they may do in this label, and the forms to change it.
+async fn detail(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let person = people::visible_person(
+        &state.db,
+        &state.authz,
+        granted.account()?,
+        &granted.domain,
+        id,
+    )
+    .await?;
+    let effective = state
+        .authz
+        .effective_permissions(person.account.id, &granted.domain)
+        .await?;
+    let assignable = assignable_roles(&state, &granted).await?;
+    // Only a role held where this console would revoke it offers a revoke button; a platform
+    // viewer also sees roles in other labels, which are revoked from those labels' consoles.
+    let roles: Vec<Value> = person
+        .roles
+        .iter()
+        .map(|(d, r)| {
+            let revocable = assignable.contains(&r.as_str())
+                && Role::parse(r).is_ok_and(|role| role.domain_in(&granted.domain) == d);
+            context! { domain => d, role => r, revocable => revocable }
+        })
+        .collect();
+    Ok(page.render(
+        &state,
+        "admin_person.html",
+        context! {
+            section => "people",
+            domain => granted.domain,
+            person => context! { id => person.account.id, email => person.account.email, display_name => person.account.display_name },
+            roles => roles,
+            effective => effective.iter().map(|(res, act)| format!("{res}: {act}")).collect::<Vec<_>>(),
+            assignable => assignable,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role: String,
+}
+
+async fn grant(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Response> {
+    change_from_form(&state, &granted, &page, id, &form, RoleChange::Grant).await
+}
+
+/// The label comes from the checked permission, as in the API; the form names only the role.
+async fn revoke(
+    State(state): State<AppState>,
+    granted: Granted,
+    page: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Response> {
+    change_from_form(&state, &granted, &page, id, &form, RoleChange::Revoke).await
+}
+
+/// Applies a role form and returns to the person's page.
+async fn change_from_form(
+    state: &AppState,
+    granted: &Granted,
+    page: &PageCtx,
+    id: i64,
+    form: &RoleForm,
+    change: fn(Role) -> RoleChange,
+) -> AppResult<Response> {
+    change_role(state, granted, id, &form.role, change, &page.headers).await?;
+    Ok(Redirect::to(&page.link(&format!("/admin/people/{id}"))).into_response())
+}
+
+// ---- API ----
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleDto {
+    /// A label slug, or `platform`.
+    domain: String,
+    role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonDto {
+    id: i64,
+    email: String,
+    display_name: String,
+    roles: Vec<RoleDto>,
+}
+
+/// People with roles in this label (everyone, for platform admins).
+#[utoipa::path(get, path = "/api/v1/admin/people", tag = "roles", responses((status = 200, body = Vec<PersonDto>)))]
+async fn admin_people(
+    State(state): State<AppState>,
+    granted: Granted,
+) -> AppResult<Json<Vec<PersonDto>>> {
+    let people = visible_people(&state, &granted).await?;
+    Ok(Json(
+        people
+            .into_iter()
+            .map(|p| PersonDto {
+                id: p.account.id,
+                email: p.account.email,
+                display_name: p.account.display_name,
+                roles: p
+                    .roles
+                    .into_iter()
+                    .map(|(domain, role)| RoleDto { domain, role })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GrantRequest {
+    #[schema(example = "recruiter")]
+    role: String,
+}
+
+/// Grant a role in this label (`platform-admin`: platform-wide). Refused above one's own role.
+#[utoipa::path(post, path = "/api/v1/admin/people/{id}/roles", tag = "roles", request_body = GrantRequest,
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn admin_grant(
+    State(state): State<AppState>,
+    granted: Granted,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<GrantRequest>,
+) -> AppResult<StatusCode> {
+    change_role(
+        &state,
+        &granted,
+        id,
+        &body.role,
+        RoleChange::Grant,
+        &headers,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke a role in this label; effective on the next request.
+#[utoipa::path(delete, path = "/api/v1/admin/people/{id}/roles/{role}", tag = "roles",
+    params(("id" = i64, Path), ("role" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn admin_revoke(
+    State(state): State<AppState>,
+    granted: Granted,
+    headers: HeaderMap,
+    Path((id, role)): Path<(i64, String)>,
+) -> AppResult<StatusCode> {
+    change_role(&state, &granted, id, &role, RoleChange::Revoke, &headers).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
