@@ -4,7 +4,9 @@
 # PostgreSQL: set ETALAGE_TEST_POSTGRES_URL (a superuser URL; each test creates and drops its own
 # database). Without it the tests try postgres://postgres@127.0.0.1:5432/postgres and, outside
 # CI, skip the PostgreSQL half with a message when nothing answers there.
-# Browser tests need Debian's chromium and chromium-driver; outside CI they skip without them.
+# Browser tests need Debian's chromium and chromium-driver. Outside CI a missing PostgreSQL or
+# browser skips that half with a SKIPPED line; with CI set (to anything) it fails the test.
+# The API contract check at the end needs python3 (with venv) and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +19,6 @@ if [ -f plugins/examples/Cargo.toml ]; then
 fi
 
 cargo test --workspace --all-targets --no-fail-fast "$@"
+
+# The API against its own OpenAPI document, on the real server (see the script).
+tests/schemathesis.sh

@@ -31,14 +31,14 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
-    /// A fresh headless browser, or `None` (with a message) when chromium is not installed —
-    /// except under `CI=true`, where browser tests must run.
+    /// A fresh headless browser, or `None` (after [`crate::skip`] said so) when chromium is not
+    /// installed; under CI that fails the test instead.
     pub async fn start() -> Option<Browser> {
         let (Some(chromium), Some(driver_bin)) = (find("chromium"), find("chromedriver")) else {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("chromium and chromedriver must be installed in CI");
-            }
-            eprintln!("SKIPPED browser test: install chromium and chromium-driver to run it");
+            crate::skip(
+                "the browser test",
+                "chromium and chromedriver are not installed (Debian: chromium, chromium-driver)",
+            );
             return None;
         };
         let dir = tempfile::Builder::new()
@@ -53,12 +53,12 @@ impl Browser {
             .spawn()
             .expect("chromedriver starts");
         let webdriver = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::wait_until("chromedriver to listen", || async {
+            std::net::TcpStream::connect(("127.0.0.1", port))
+                .is_ok()
+                .then_some(())
+        })
+        .await;
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),

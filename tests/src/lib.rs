@@ -51,6 +51,23 @@ macro_rules! storage_test {
     };
 }
 
+/// True under CI (`CI` set to anything but the empty string): then nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// Says that half of a test did not run, or fails the test under CI.
+///
+/// libtest captures `print!`/`eprint!` of passing tests, which would hide the skip; writing to
+/// the process's stderr handle directly goes past the capture, so `cargo test` shows the line.
+pub fn skip(what: &str, why: &str) {
+    if in_ci() {
+        panic!("{what} must run in CI, but {why}");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {what}: {why}");
+}
+
 /// Storage that outlives one server, so a test can stop the server and start it again.
 pub struct Storage {
     pub backend: Backend,
@@ -126,7 +143,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .expect("PostgreSQL is not reachable")
 }
 
-/// `None` (with a message) when PostgreSQL is not reachable outside CI.
+/// `None` (after [`skip`] said so) when PostgreSQL is not reachable outside CI.
 pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
     let storage = Storage::new(backend).await?;
     Some(start(storage, |_| {}).await)
@@ -301,18 +318,28 @@ impl TestApp {
 
     /// Waits until the outbox holds `count` mails (the job worker sends them), or panics.
     pub async fn wait_for_mail(&self, count: usize) -> Vec<String> {
-        for _ in 0..200 {
+        let what = format!("{count} mail(s) in {}", self.outbox_dir().display());
+        wait_until(&what, || async {
             let mails = self.outbox();
-            if mails.len() >= count {
-                return mails;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!(
-            "expected {count} mail(s) in {}, found {}",
-            self.outbox_dir().display(),
-            self.outbox().len()
-        );
+            (mails.len() >= count).then_some(mails)
+        })
+        .await
+    }
+
+    /// Waits until no job is queued any more (every job is `done` or `failed`), so that what the
+    /// workers were going to do has been done; an empty queue counts as drained.
+    pub async fn wait_for_jobs_drained(&self) {
+        use etalage_core::store::entities::job;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        wait_until("the job queue to drain", || async {
+            let queued = job::Entity::find()
+                .filter(job::Column::Status.eq("queued"))
+                .count(&self.db)
+                .await
+                .unwrap();
+            (queued == 0).then_some(())
+        })
+        .await
     }
 
     /// Stops the server (as SIGTERM would) and hands back its storage for a restart.
@@ -322,6 +349,31 @@ impl TestApp {
             let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
         }
         self.storage.take().expect("storage is present until stop")
+    }
+}
+
+/// The longest any test waits for something the server does in the background. It is only an
+/// upper bound that turns a hang into a clear failure: tests wait for the event itself.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(30);
+
+/// Polls `check` until it gives `Some`, and returns that; panics naming `what` after
+/// [`WAIT_LIMIT`].
+pub async fn wait_until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let poll = async {
+        loop {
+            if let Some(found) = check().await {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    match tokio::time::timeout(WAIT_LIMIT, poll).await {
+        Ok(found) => found,
+        Err(_) => panic!("waited {WAIT_LIMIT:?} for {what}, in vain"),
     }
 }
 

@@ -1,241 +1,246 @@
 //! In a real browser: the first admin sets up their account through the printed link, logs in
 //! and sees the label list; an operator invites a recruiter who then sees only their label.
+//! Each runs on SQLite and on PostgreSQL, like every other test that stores something.
 use etalage_tests::browser::Browser;
-use etalage_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, spawn_app};
+use etalage_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, storage_test};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bootstrap_admin_logs_in_and_sees_the_label_list() {
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
-    let app = spawn_app(Backend::Sqlite).await;
-    let token = app.setup_token.clone().unwrap();
-    let host = "winwinwerkt.localhost";
+storage_test!(
+    bootstrap_admin_logs_in_and_sees_the_label_list,
+    |app: TestApp| async move {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let token = app.setup_token.clone().unwrap();
+        let host = "winwinwerkt.localhost";
 
-    browser
-        .goto(&app.url(host, &format!("/setup/{token}")))
-        .await;
-    browser
-        .fill("input[name=display_name]", "Eerste Beheerder")
-        .await;
-    browser.fill("input[name=email]", ADMIN_EMAIL).await;
-    browser.fill("input[name=password]", ADMIN_PASSWORD).await;
-    browser
-        .fill("input[name=password_repeat]", ADMIN_PASSWORD)
-        .await;
-    browser.click("#setup-submit").await;
-    browser.wait_for("table#labels").await;
+        browser
+            .goto(&app.url(host, &format!("/setup/{token}")))
+            .await;
+        browser
+            .fill("input[name=display_name]", "Eerste Beheerder")
+            .await;
+        browser.fill("input[name=email]", ADMIN_EMAIL).await;
+        browser.fill("input[name=password]", ADMIN_PASSWORD).await;
+        browser
+            .fill("input[name=password_repeat]", ADMIN_PASSWORD)
+            .await;
+        browser.click("#setup-submit").await;
+        browser.wait_for("table#labels").await;
 
-    // Log out and in again with the chosen password.
-    browser.click("#logout").await;
-    browser.wait_for("#login-submit").await;
-    browser.fill("input[name=email]", ADMIN_EMAIL).await;
-    browser.fill("input[name=password]", ADMIN_PASSWORD).await;
-    browser.click("#login-submit").await;
-    let table = browser.wait_for("table#labels").await;
-    for name in [
-        "WinWinWerkt",
-        "Vacature Service MKB",
-        "65plus Werkt",
-        "WerkWeb",
-        "Onbekend Talent",
-    ] {
-        if !table.contains(name) {
-            browser.screenshot("label-list").await;
-            panic!("{name} missing from the label list: {table}");
+        // Log out and in again with the chosen password.
+        browser.click("#logout").await;
+        browser.wait_for("#login-submit").await;
+        browser.fill("input[name=email]", ADMIN_EMAIL).await;
+        browser.fill("input[name=password]", ADMIN_PASSWORD).await;
+        browser.click("#login-submit").await;
+        let table = browser.wait_for("table#labels").await;
+        for name in [
+            "WinWinWerkt",
+            "Vacature Service MKB",
+            "65plus Werkt",
+            "WerkWeb",
+            "Onbekend Talent",
+        ] {
+            if !table.contains(name) {
+                browser.screenshot("label-list").await;
+                panic!("{name} missing from the label list: {table}");
+            }
         }
+        browser.close().await;
     }
-    browser.close().await;
-}
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_2_operator_invites_a_recruiter_who_sees_only_their_label() {
-    use etalage_core::domain::{Email, Password};
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
-    let app = spawn_app(Backend::Sqlite).await;
-    let host = "werkweb.localhost";
-    let operator_password = "wachtwoord van de operator";
-    let operator = etalage_core::accounts::create(
-        &app.db,
-        &Email::parse("operator@werkweb.net").unwrap(),
-        "Operator WerkWeb",
-        Some(&Password::parse(operator_password).unwrap()),
-    )
-    .await
-    .unwrap();
-    etalage_core::accounts::grant_role(&app.db, operator.id, "werkweb", "label-operator", None)
+storage_test!(
+    ten_2_operator_invites_a_recruiter_who_sees_only_their_label,
+    |app: TestApp| async move {
+        use etalage_core::domain::{Email, Password};
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let host = "werkweb.localhost";
+        let operator_password = "wachtwoord van de operator";
+        let operator = etalage_core::accounts::create(
+            &app.db,
+            &Email::parse("operator@werkweb.net").unwrap(),
+            "Operator WerkWeb",
+            Some(&Password::parse(operator_password).unwrap()),
+        )
         .await
         .unwrap();
-    app.authz.reload().await.unwrap();
+        etalage_core::accounts::grant_role(&app.db, operator.id, "werkweb", "label-operator", None)
+            .await
+            .unwrap();
+        app.authz.reload().await.unwrap();
 
-    // The operator logs in and invites a recruiter.
-    browser.goto(&app.url(host, "/login")).await;
-    browser
-        .fill("input[name=email]", "operator@werkweb.net")
-        .await;
-    browser
-        .fill("input[name=password]", operator_password)
-        .await;
-    browser.click("#login-submit").await;
-    browser.wait_for("#nav-admin").await;
-    browser.goto(&app.url(host, "/admin/people")).await;
-    browser.wait_for("form#invite").await;
-    browser
-        .fill("form#invite input[name=display_name]", "Rita Recruiter")
-        .await;
-    browser
-        .fill("form#invite input[name=email]", "rita@werkweb.net")
-        .await;
-    browser.click("#invite-submit").await;
-    let roles = browser.wait_for("table#roles").await;
-    assert!(
-        roles.contains("recruiter") && roles.contains("werkweb"),
-        "{roles}"
-    );
-    browser.click("#logout").await;
-    browser.wait_for("#login-submit").await;
+        // The operator logs in and invites a recruiter.
+        browser.goto(&app.url(host, "/login")).await;
+        browser
+            .fill("input[name=email]", "operator@werkweb.net")
+            .await;
+        browser
+            .fill("input[name=password]", operator_password)
+            .await;
+        browser.click("#login-submit").await;
+        browser.wait_for("#nav-admin").await;
+        browser.goto(&app.url(host, "/admin/people")).await;
+        browser.wait_for("form#invite").await;
+        browser
+            .fill("form#invite input[name=display_name]", "Rita Recruiter")
+            .await;
+        browser
+            .fill("form#invite input[name=email]", "rita@werkweb.net")
+            .await;
+        browser.click("#invite-submit").await;
+        let roles = browser.wait_for("table#roles").await;
+        assert!(
+            roles.contains("recruiter") && roles.contains("werkweb"),
+            "{roles}"
+        );
+        browser.click("#logout").await;
+        browser.wait_for("#login-submit").await;
 
-    // The recruiter follows the mailed link, chooses a password and logs in.
-    let mails = app.wait_for_mail(1).await;
-    let link = etalage_tests::link_in_mail(&mails[0], &app.url(host, "/password-reset/")).unwrap();
-    browser.goto(&link).await;
-    browser
-        .fill("input[name=password]", "ritas eigen wachtwoord")
-        .await;
-    browser
-        .fill("input[name=password_repeat]", "ritas eigen wachtwoord")
-        .await;
-    browser.click("button[type=submit]").await;
-    browser.wait_for("#login-submit").await;
-    browser.fill("input[name=email]", "rita@werkweb.net").await;
-    browser
-        .fill("input[name=password]", "ritas eigen wachtwoord")
-        .await;
-    browser.click("#login-submit").await;
-    browser.wait_for("#logout").await;
+        // The recruiter follows the mailed link, chooses a password and logs in.
+        let mails = app.wait_for_mail(1).await;
+        let link =
+            etalage_tests::link_in_mail(&mails[0], &app.url(host, "/password-reset/")).unwrap();
+        browser.goto(&link).await;
+        browser
+            .fill("input[name=password]", "ritas eigen wachtwoord")
+            .await;
+        browser
+            .fill("input[name=password_repeat]", "ritas eigen wachtwoord")
+            .await;
+        browser.click("button[type=submit]").await;
+        browser.wait_for("#login-submit").await;
+        browser.fill("input[name=email]", "rita@werkweb.net").await;
+        browser
+            .fill("input[name=password]", "ritas eigen wachtwoord")
+            .await;
+        browser.click("#login-submit").await;
+        browser.wait_for("#logout").await;
 
-    // She sees her label's site, and no console: not here, not in another label.
-    let brand = browser.text("a.brand").await;
-    assert_eq!(brand, "WerkWeb");
-    assert!(
+        // She sees her label's site, and no console: not here, not in another label.
+        let brand = browser.text("a.brand").await;
+        assert_eq!(brand, "WerkWeb");
+        assert!(
+            browser
+                .client
+                .find(fantoccini::Locator::Css("#nav-admin"))
+                .await
+                .is_err()
+        );
+        browser.goto(&app.url(host, "/admin")).await;
+        let refused = browser.wait_for("main h1").await;
+        browser
+            .goto(&app.url(host, "/l/65plus-werkt/admin/people"))
+            .await;
+        let refused_other = browser.wait_for("main h1").await;
+        if !(refused.contains("403") && refused_other.contains("403")) {
+            browser.screenshot("recruiter-console").await;
+            panic!("the recruiter reached a console: {refused} / {refused_other}");
+        }
+        browser.close().await;
+    }
+);
+
+storage_test!(
+    plg_1_admin_uploads_a_matcher_an_operator_enables_it_and_the_api_ranks,
+    |app: TestApp| async move {
+        use etalage_core::domain::{Email, Password};
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        app.create_admin().await;
+        let host = "werkweb.localhost";
+        let wasm_path = browser.dir.path().join("skills-matcher.wasm");
+        std::fs::write(&wasm_path, etalage_tests::plugin_wasm("skills_matcher")).unwrap();
+
+        // The platform admin installs the plugin through the upload form.
+        browser.goto(&app.url(host, "/login")).await;
+        browser.fill("input[name=email]", ADMIN_EMAIL).await;
+        browser.fill("input[name=password]", ADMIN_PASSWORD).await;
+        browser.click("#login-submit").await;
+        browser.wait_for("table#labels").await;
+        browser.goto(&app.url(host, "/admin/plugins")).await;
+        browser
+            .fill("form#upload input[name=name]", "skills-matcher")
+            .await;
+        browser
+            .fill("form#upload input[name=version]", "1.0.0")
+            .await;
         browser
             .client
-            .find(fantoccini::Locator::Css("#nav-admin"))
+            .find(fantoccini::Locator::Css("form#upload input[name=file]"))
             .await
-            .is_err()
-    );
-    browser.goto(&app.url(host, "/admin")).await;
-    let refused = browser.wait_for("main h1").await;
-    browser
-        .goto(&app.url(host, "/l/65plus-werkt/admin/people"))
-        .await;
-    let refused_other = browser.wait_for("main h1").await;
-    if !(refused.contains("403") && refused_other.contains("403")) {
-        browser.screenshot("recruiter-console").await;
-        panic!("the recruiter reached a console: {refused} / {refused_other}");
-    }
-    browser.close().await;
-}
+            .unwrap()
+            .send_keys(&wasm_path.display().to_string())
+            .await
+            .unwrap();
+        browser.click("#upload-submit").await;
+        let installed = browser.wait_for("table#plugins").await;
+        if !installed.contains("skills-matcher") || !installed.contains("matcher") {
+            browser.screenshot("upload").await;
+            panic!("not installed: {installed}");
+        }
+        browser.click("#logout").await;
+        browser.wait_for("#login-submit").await;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plg_1_admin_uploads_a_matcher_an_operator_enables_it_and_the_api_ranks() {
-    use etalage_core::domain::{Email, Password};
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
-    let app = spawn_app(Backend::Sqlite).await;
-    app.create_admin().await;
-    let host = "werkweb.localhost";
-    let wasm_path = browser.dir.path().join("skills-matcher.wasm");
-    std::fs::write(&wasm_path, etalage_tests::plugin_wasm("skills_matcher")).unwrap();
-
-    // The platform admin installs the plugin through the upload form.
-    browser.goto(&app.url(host, "/login")).await;
-    browser.fill("input[name=email]", ADMIN_EMAIL).await;
-    browser.fill("input[name=password]", ADMIN_PASSWORD).await;
-    browser.click("#login-submit").await;
-    browser.wait_for("table#labels").await;
-    browser.goto(&app.url(host, "/admin/plugins")).await;
-    browser
-        .fill("form#upload input[name=name]", "skills-matcher")
-        .await;
-    browser
-        .fill("form#upload input[name=version]", "1.0.0")
-        .await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css("form#upload input[name=file]"))
-        .await
-        .unwrap()
-        .send_keys(&wasm_path.display().to_string())
+        // The label operator enables it for their label with a setting.
+        let operator = etalage_core::accounts::create(
+            &app.db,
+            &Email::parse("operator@werkweb.net").unwrap(),
+            "Operator",
+            Some(&Password::parse("wachtwoord van de operator").unwrap()),
+        )
         .await
         .unwrap();
-    browser.click("#upload-submit").await;
-    let installed = browser.wait_for("table#plugins").await;
-    if !installed.contains("skills-matcher") || !installed.contains("matcher") {
-        browser.screenshot("upload").await;
-        panic!("not installed: {installed}");
-    }
-    browser.click("#logout").await;
-    browser.wait_for("#login-submit").await;
+        etalage_core::accounts::grant_role(&app.db, operator.id, "werkweb", "label-operator", None)
+            .await
+            .unwrap();
+        app.authz.reload().await.unwrap();
+        browser
+            .fill("input[name=email]", "operator@werkweb.net")
+            .await;
+        browser
+            .fill("input[name=password]", "wachtwoord van de operator")
+            .await;
+        browser.click("#login-submit").await;
+        browser.wait_for("#nav-admin").await;
+        browser
+            .goto(&app.url(host, "/admin/labels/werkweb/plugins"))
+            .await;
+        browser
+            .fill(
+                "form#configure textarea[name=settings]",
+                "weight_skills = 0.9",
+            )
+            .await;
+        browser.click("#configure-submit").await;
+        let enabled = browser.wait_for("table#enabled").await;
+        assert!(enabled.contains("skills-matcher@1.0.0"), "{enabled}");
 
-    // The label operator enables it for their label with a setting.
-    let operator = etalage_core::accounts::create(
-        &app.db,
-        &Email::parse("operator@werkweb.net").unwrap(),
-        "Operator",
-        Some(&Password::parse("wachtwoord van de operator").unwrap()),
-    )
-    .await
-    .unwrap();
-    etalage_core::accounts::grant_role(&app.db, operator.id, "werkweb", "label-operator", None)
-        .await
-        .unwrap();
-    app.authz.reload().await.unwrap();
-    browser
-        .fill("input[name=email]", "operator@werkweb.net")
-        .await;
-    browser
-        .fill("input[name=password]", "wachtwoord van de operator")
-        .await;
-    browser.click("#login-submit").await;
-    browser.wait_for("#nav-admin").await;
-    browser
-        .goto(&app.url(host, "/admin/labels/werkweb/plugins"))
-        .await;
-    browser
-        .fill(
-            "form#configure textarea[name=settings]",
-            "weight_skills = 0.9",
+        // An API call ranks a batch through it.
+        let client = app.client();
+        app.api_login(
+            &client,
+            host,
+            "operator@werkweb.net",
+            "wachtwoord van de operator",
         )
         .await;
-    browser.click("#configure-submit").await;
-    let enabled = browser.wait_for("table#enabled").await;
-    assert!(enabled.contains("skills-matcher@1.0.0"), "{enabled}");
-
-    // An API call ranks a batch through it.
-    let client = app.client();
-    app.api_login(
-        &client,
-        host,
-        "operator@werkweb.net",
-        "wachtwoord van de operator",
-    )
-    .await;
-    let ranked: serde_json::Value = client
-        .post(app.url(host, "/api/v1/match"))
-        .json(&serde_json::json!({
-            "vacancy": { "id": "v", "skills": [{ "skill": 7, "weight": 1.0 }] },
-            "candidates": [{ "id": "a", "skills": [] }, { "id": "b", "skills": [7] }]
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(ranked["scores"][0]["candidate"], "b", "{ranked}");
-    browser.close().await;
-}
+        let ranked: serde_json::Value = client
+            .post(app.url(host, "/api/v1/match"))
+            .json(&serde_json::json!({
+                "vacancy": { "id": "v", "skills": [{ "skill": 7, "weight": 1.0 }] },
+                "candidates": [{ "id": "a", "skills": [] }, { "id": "b", "skills": [7] }]
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ranked["scores"][0]["candidate"], "b", "{ranked}");
+        browser.close().await;
+    }
+);

@@ -5,7 +5,6 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use etalage_core::store::entities::{audit_event, processor};
 use etalage_tests::{
@@ -116,9 +115,10 @@ storage_test!(
                 })
             })
             .collect();
-        while acknowledged.lock().unwrap().len() < 40 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        etalage_tests::wait_until("40 acknowledged writes", || async {
+            (acknowledged.lock().unwrap().len() >= 40).then_some(())
+        })
+        .await;
         server.kill();
         for writer in writers {
             writer.await.unwrap();

@@ -31,20 +31,15 @@ storage_test!(
         assert!(mails[0].contains("Reply-To: contact@werkweb.net"));
         // Once sent, the job keeps no copy of the mail. The file lands before the worker
         // commits the job as done, so wait for that commit rather than race it.
-        let mut row = None;
-        for _ in 0..200 {
+        let row = etalage_tests::wait_until("the mail job to be marked done", || async {
             let found = etalage_core::store::entities::job::Entity::find()
                 .one(&app.db)
                 .await
                 .unwrap()
                 .unwrap();
-            if found.status == "done" {
-                row = Some(found);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        let row = row.expect("the mail job is marked done after sending");
+            (found.status == "done").then_some(found)
+        })
+        .await;
         assert!(row.payload.is_none());
     }
 );
@@ -60,9 +55,16 @@ storage_test!(
         mail::enqueue(&app.db, &mail_to("ander@example.nl"))
             .await
             .unwrap();
-        let mails = app.wait_for_mail(1).await;
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        assert_eq!(app.outbox().len(), 1);
+        // The rolled-back job never reached the table: once the queue has drained, exactly the
+        // other mail has been sent.
+        app.wait_for_jobs_drained().await;
+        let jobs = etalage_core::store::entities::job::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(jobs.len(), 1, "only the committed mail is queued");
+        let mails = app.outbox();
+        assert_eq!(mails.len(), 1);
         assert!(mails[0].contains("ander@example.nl"));
     }
 );
@@ -74,7 +76,13 @@ storage_test!(a_job_survives_a_restart, |app: TestApp| async move {
     mail::enqueue(&app.db, &mail_to("kandidaat@example.nl"))
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Nobody has run it: it is still queued, untried, and nothing was sent.
+    let job = etalage_core::store::entities::job::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("queued", 0));
     assert!(app.outbox().is_empty());
     let storage = app.stop().await;
     // The next server sends it.
@@ -91,8 +99,8 @@ storage_test!(
         mail::enqueue(&app.db, &mail_to("kandidaat@example.nl"))
             .await
             .unwrap();
-        // A worker leases it for a moment and "dies" (never completes it).
-        let leased = jobs::lease(&app.db, "worker-that-died", 300)
+        // A worker leases it and "dies" (never completes it).
+        let leased = jobs::lease(&app.db, "worker-that-died", 60_000)
             .await
             .unwrap()
             .expect("a due job");
@@ -103,7 +111,16 @@ storage_test!(
                 .is_none(),
             "leased jobs are not handed out twice"
         );
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        // Its lease runs out: set the deadline into the past rather than sleep past it, so the
+        // test neither waits a lease long nor races one.
+        etalage_core::store::entities::job::Entity::update_many()
+            .col_expr(
+                etalage_core::store::entities::job::Column::LockedUntilMs,
+                Some(etalage_core::time::now_ms() - 1).into(),
+            )
+            .exec(&app.db)
+            .await
+            .unwrap();
         let again = jobs::lease(&app.db, "another-worker", 60_000)
             .await
             .unwrap()
@@ -159,6 +176,7 @@ storage_test!(
         let mut job = NewJob::new("test.flaky", serde_json::json!({}));
         job.max_attempts = 2;
         let id = jobs::enqueue(&app.db, job).await.unwrap();
+        let before = etalage_core::time::now_ms();
         assert!(worker.run_one().await.unwrap());
         // Failed once: scheduled later, with the error kept, not run again at once.
         let row = etalage_core::store::entities::job::Entity::find_by_id(id)
@@ -168,7 +186,8 @@ storage_test!(
             .unwrap();
         assert_eq!(row.status, "queued");
         assert_eq!(row.last_error.as_deref(), Some("provider unavailable"));
-        assert!(row.run_at_ms > etalage_core::time::now_ms() + 1_000);
+        // The first backoff is at least 2 s after the failure, which came after `before`.
+        assert!(row.run_at_ms >= before + 2_000, "backed off");
         assert!(!worker.run_one().await.unwrap(), "not due yet");
 
         // A job that keeps failing ends as failed after its last attempt.
@@ -216,11 +235,20 @@ storage_test!(
         )
         .await
         .unwrap();
+        // Raw statements on purpose: the database itself must refuse them, whoever sends them.
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the test sends raw SQL on purpose"
+        )]
         let update = app
             .db
             .execute_unprepared("UPDATE audit_events SET action = 'rewritten'")
             .await;
         assert!(update.is_err(), "updating history must fail");
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the test sends raw SQL on purpose"
+        )]
         let delete = app.db.execute_unprepared("DELETE FROM audit_events").await;
         assert!(delete.is_err(), "deleting history must fail");
     }

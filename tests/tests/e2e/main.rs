@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 mod browser;
+mod contract;
 mod crash;
 mod handover;
 mod jobs;

@@ -26,7 +26,7 @@ pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> 
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let kept = kept_headers(response.headers());
     let info = match response.extensions().get::<ErrorInfo>() {
         Some(info) => info.clone(),
         None => {
@@ -45,10 +45,32 @@ pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> 
         Some(label) if !path.starts_with("/api/") => html_page(&state, label, lang, &info),
         _ => plain_error(&path, &info),
     };
-    if let Some(v) = retry_after {
-        out.headers_mut().insert(header::RETRY_AFTER, v);
+    for (name, value) in kept {
+        out.headers_mut().append(name, value);
     }
     out
+}
+
+/// Headers of the original answer that say something the new body does not: `Allow` on a 405
+/// (RFC 9110 requires it), `Retry-After` on a 429 or 503, the authentication challenge, and any
+/// cookie the handler set or cleared.
+const KEPT_HEADERS: [header::HeaderName; 4] = [
+    header::ALLOW,
+    header::RETRY_AFTER,
+    header::WWW_AUTHENTICATE,
+    header::SET_COOKIE,
+];
+
+fn kept_headers(headers: &header::HeaderMap) -> Vec<(header::HeaderName, HeaderValue)> {
+    KEPT_HEADERS
+        .iter()
+        .flat_map(|name| {
+            headers
+                .get_all(name)
+                .iter()
+                .map(move |value| (name.clone(), value.clone()))
+        })
+        .collect()
 }
 
 /// axum's rejections come as text/plain; keep their message (it says what was wrong with the
