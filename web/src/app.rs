@@ -130,7 +130,13 @@ impl Application {
             .reload(&db, &secrets_key)
             .await
             .context("cannot load the enabled plugins")?;
+        // Bound before the state is made: links in mail carry the real port on a loopback server.
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let port = listener.local_addr()?.port();
         let state = AppState {
+            links: config.label_links(port),
             authz,
             plugins,
             secrets_key,
@@ -146,10 +152,6 @@ impl Application {
             config: Arc::new(config),
         };
 
-        let listener = TcpListener::bind(state.config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", state.config.listen))?;
-        let port = listener.local_addr()?.port();
         let (shutdown_tx, _) = watch::channel(false);
         Ok(Application {
             listener,
