@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::Request;
 use axum::http::StatusCode;
+use etalage_core::accounts::reset::ResetRequestHandler;
 use etalage_core::accounts::{LoginThrottle, setup};
 use etalage_core::jobs::{Worker, WorkerConfig};
 use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
@@ -215,7 +216,8 @@ impl Application {
                     ),
                 },
             )
-            .with_handler(self.mail.clone());
+            .with_handler(self.mail.clone())
+            .with_handler(Arc::new(ResetRequestHandler::new(state.db.clone())));
             workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
         }
 
