@@ -10,4 +10,5 @@ mod handover;
 mod jobs;
 mod labels;
 mod plugins;
+mod probe;
 mod roles;
