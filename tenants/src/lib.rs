@@ -4,6 +4,7 @@
 
 mod colour;
 mod error;
+mod links;
 mod load;
 mod overrides;
 mod registry;
@@ -11,6 +12,7 @@ mod schema;
 
 pub use colour::Colour;
 pub use error::{LabelError, LabelErrors};
+pub use links::LabelLinks;
 pub use load::{load_dir, load_file};
 pub use overrides::{LabelOverrides, apply_overrides, update_settings};
 pub use registry::{Label, LabelRegistry, Statement, sync_to_db};

@@ -128,6 +128,18 @@ pub fn load_file(path: &Path, labels_dir: &Path) -> Result<Label, LabelErrors> {
         }
     }
 
+    let public_url =
+        parsed
+            .public_url
+            .as_ref()
+            .and_then(|raw| match valid_public_url(raw.get_ref()) {
+                Ok(url) => Some(url),
+                Err(m) => {
+                    check(raw.span(), Err(m));
+                    None
+                }
+            });
+
     let mut locales = Vec::new();
     for locale in parsed.locales.get_ref() {
         let l = locale.get_ref().as_str();
@@ -331,6 +343,7 @@ pub fn load_file(path: &Path, labels_dir: &Path) -> Result<Label, LabelErrors> {
         name,
         tagline,
         hostnames,
+        public_url,
         default_locale,
         locales,
         contact_email: contact_email.to_string(),
@@ -373,5 +386,85 @@ fn valid_hostname(raw: &str) -> Result<String, String> {
         Err(format!(
             "{raw:?} is not a hostname (no scheme, port or path)"
         ))
+    }
+}
+
+/// `public_url`: an absolute http(s) address with a host, and nothing a link could not be
+/// appended to (no user, query or fragment). Returned without a trailing `/`.
+fn valid_public_url(raw: &str) -> Result<String, String> {
+    let bad = |why: &str| Err(format!("public_url {raw:?} {why}"));
+    let url = match url::Url::parse(raw.trim()) {
+        Ok(url) => url,
+        Err(e) => return bad(&format!("is not an absolute URL: {e}")),
+    };
+    if !matches!(url.scheme(), "https" | "http") {
+        return bad("must start with https:// (or http://)");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return bad("has no host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return bad("must not hold a user name or password");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return bad("must not have a query (?) or fragment (#)");
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{load_file, valid_public_url};
+
+    /// WerkWeb's file with `public_url = {value}` on line 5, after its hostnames.
+    fn werkweb_with_public_url(value: &str) -> Result<crate::Label, crate::LabelErrors> {
+        let labels = crate::default_labels_dir();
+        let text = std::fs::read_to_string(labels.join("werkweb.toml")).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let hostnames = lines
+            .iter()
+            .position(|l| l.starts_with("hostnames"))
+            .unwrap();
+        assert_eq!(hostnames, 3, "line 4 of the file");
+        let line = format!("public_url = {value}");
+        lines.insert(hostnames + 1, &line);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("werkweb.toml");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        load_file(&path, &labels)
+    }
+
+    #[test]
+    fn ten_1_a_bad_public_url_is_reported_with_its_line() {
+        let errors = werkweb_with_public_url("\"werkweb.net/?x=1\"").unwrap_err();
+        let shown = errors.to_string();
+        assert!(shown.contains("werkweb.toml:5: public_url"), "{shown}");
+        let label = werkweb_with_public_url("\"https://werkweb.net/\"").unwrap();
+        assert_eq!(label.public_url.as_deref(), Some("https://werkweb.net"));
+    }
+
+    #[test]
+    fn ten_1_public_url_is_an_absolute_address_to_append_paths_to() {
+        assert_eq!(
+            valid_public_url("https://werkweb.net/").unwrap(),
+            "https://werkweb.net"
+        );
+        assert_eq!(
+            valid_public_url("http://127.0.0.1:8080/l/werkweb").unwrap(),
+            "http://127.0.0.1:8080/l/werkweb"
+        );
+        for bad in [
+            "werkweb.net",
+            "/l/werkweb",
+            "ftp://werkweb.net",
+            "javascript:alert(1)",
+            "https://werkweb.net/?a=b",
+            "https://werkweb.net/#top",
+            "https://user:pw@werkweb.net",
+            "https:///path",
+            "",
+        ] {
+            assert!(valid_public_url(bad).is_err(), "{bad:?} is refused");
+        }
     }
 }

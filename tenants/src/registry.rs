@@ -19,6 +19,8 @@ pub struct Label {
     pub name: String,
     pub tagline: Option<String>,
     pub hostnames: Vec<String>,
+    /// `public_url` of the file, normalised without a trailing `/`; see [`crate::LabelLinks`].
+    pub public_url: Option<String>,
     pub default_locale: String,
     pub locales: Vec<String>,
     pub contact_email: String,
@@ -162,30 +164,37 @@ pub async fn sync_to_db(db: &Db, from_files: &LabelRegistry) -> CoreResult<Label
     Ok(LabelRegistry::new(labels))
 }
 
+/// A label for unit tests, with `hosts` and no `public_url`.
+#[cfg(test)]
+pub(crate) fn test_label(slug: &str, hosts: &[&str]) -> Label {
+    let white = Colour::parse("#ffffff").unwrap();
+    let dark = Colour::parse("#123456").unwrap();
+    Label {
+        slug: slug.into(),
+        name: slug.into(),
+        tagline: None,
+        hostnames: hosts.iter().map(|h| h.to_string()).collect(),
+        public_url: None,
+        default_locale: "nl".into(),
+        locales: vec!["nl".into()],
+        contact_email: "a@b.nl".into(),
+        primary_color: dark,
+        accent_color: dark,
+        text_on_primary: white,
+        controller: "X".into(),
+        chamber_of_commerce: "12345678".into(),
+        current_version: StatementVersion::parse("1.3").unwrap(),
+        statements: vec![],
+        file_config: serde_json::Value::Null,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn label(slug: &str, hosts: &[&str]) -> Label {
-        let white = Colour::parse("#ffffff").unwrap();
-        let dark = Colour::parse("#123456").unwrap();
-        Label {
-            slug: slug.into(),
-            name: slug.into(),
-            tagline: None,
-            hostnames: hosts.iter().map(|h| h.to_string()).collect(),
-            default_locale: "nl".into(),
-            locales: vec!["nl".into()],
-            contact_email: "a@b.nl".into(),
-            primary_color: dark,
-            accent_color: dark,
-            text_on_primary: white,
-            controller: "X".into(),
-            chamber_of_commerce: "12345678".into(),
-            current_version: StatementVersion::parse("1.3").unwrap(),
-            statements: vec![],
-            file_config: serde_json::Value::Null,
-        }
+        test_label(slug, hosts)
     }
 
     #[test]

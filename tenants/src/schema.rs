@@ -12,6 +12,10 @@ pub struct LabelFile {
     #[serde(default)]
     pub tagline: Option<Spanned<String>>,
     pub hostnames: Spanned<Vec<Spanned<String>>>,
+    /// The address every link in this label's mail starts with (`https://werkweb.net`);
+    /// unset means `https://<first hostname>`. Never taken from a request.
+    #[serde(default)]
+    pub public_url: Option<Spanned<String>>,
     pub default_locale: Spanned<String>,
     pub locales: Spanned<Vec<Spanned<String>>>,
     pub contact_email: Spanned<String>,

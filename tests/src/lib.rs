@@ -193,6 +193,12 @@ impl TestApp {
         url_on(self.port, host, path)
     }
 
+    /// The address mail links of label `slug` start with on this server: it listens on
+    /// loopback, and the test labels set no `public_url`.
+    pub fn public_url(&self, slug: &str, path: &str) -> String {
+        format!("http://127.0.0.1:{}/l/{slug}{path}", self.port)
+    }
+
     /// A client with its own cookie jar that does not follow redirects and reaches every label
     /// hostname (also the real-looking ones like `werkweb.net`) on this server.
     pub fn client(&self) -> reqwest::Client {

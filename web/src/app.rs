@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::Request;
 use axum::http::StatusCode;
+use etalage_core::accounts::reset::ResetRequestHandler;
 use etalage_core::accounts::{LoginThrottle, setup};
 use etalage_core::jobs::{Worker, WorkerConfig};
 use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
@@ -130,7 +131,13 @@ impl Application {
             .reload(&db, &secrets_key)
             .await
             .context("cannot load the enabled plugins")?;
+        // Bound before the state is made: links in mail carry the real port on a loopback server.
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let port = listener.local_addr()?.port();
         let state = AppState {
+            links: config.label_links(port),
             authz,
             plugins,
             secrets_key,
@@ -146,10 +153,6 @@ impl Application {
             config: Arc::new(config),
         };
 
-        let listener = TcpListener::bind(state.config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", state.config.listen))?;
-        let port = listener.local_addr()?.port();
         let (shutdown_tx, _) = watch::channel(false);
         Ok(Application {
             listener,
@@ -213,7 +216,8 @@ impl Application {
                     ),
                 },
             )
-            .with_handler(self.mail.clone());
+            .with_handler(self.mail.clone())
+            .with_handler(Arc::new(ResetRequestHandler::new(state.db.clone())));
             workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
         }
 

@@ -310,36 +310,20 @@ async fn plugins_command(
 }
 
 fn print_banner(app: &Application) {
-    let port = app.port();
+    // The addresses mail links use too (`LabelLinks`), so what is printed is what works.
+    let links = &app.state().links;
     println!();
     println!("Etalage is running. Labels:");
     for label in app.labels().labels() {
-        let local = label
-            .hostnames
-            .iter()
-            .find(|h| h.ends_with(".localhost"))
-            .map(|h| format!("http://{h}:{port}/"));
-        let by_path = format!("http://127.0.0.1:{port}/l/{}/", label.slug);
-        match local {
-            Some(url) => println!("  {:<24} {url}  (or {by_path})", label.name),
-            None => println!("  {:<24} {by_path}", label.name),
-        }
+        println!("  {:<24} {}/", label.name, links.base(label));
     }
     if let Some(token) = app.setup_token() {
         println!();
         println!("No platform admin yet. Create the first one (link valid 24 hours, once):");
-        let base = if app.labels().resolve_host("127.0.0.1").is_some() {
-            format!("http://127.0.0.1:{port}")
-        } else {
-            let first = app
-                .labels()
-                .labels()
-                .next()
-                .map(|l| l.slug.clone())
-                .unwrap_or_default();
-            format!("http://127.0.0.1:{port}/l/{first}")
-        };
-        println!("  {base}/setup/{token}");
+        // The setup page is the same on every label's site; the first one's is printed.
+        if let Some(label) = app.labels().labels().next() {
+            println!("  {}", links.url(label, &format!("/setup/{token}")));
+        }
     }
     println!();
 }

@@ -53,6 +53,9 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     /// How long a stopping server waits for requests in flight.
     pub shutdown_grace_secs: u64,
+    /// Whether `/l/{slug}/…` reaches a label on any host (one local server shows every
+    /// label). Unset: on only when `listen` is a loopback address. Off, `/l/…` is a 404.
+    pub path_labels: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -173,6 +176,7 @@ impl Default for HttpConfig {
             request_timeout_secs: 30,
             body_limit_bytes: 2 * 1024 * 1024,
             shutdown_grace_secs: 20,
+            path_labels: None,
         }
     }
 }
@@ -341,11 +345,62 @@ impl Config {
         }
     }
 
+    /// Whether `/l/{slug}/` selects a label: as configured, else only on a loopback listener,
+    /// where the labels' real hostnames do not reach the server.
+    pub fn path_labels(&self) -> bool {
+        self.http
+            .path_labels
+            .unwrap_or_else(|| self.listen.ip().is_loopback())
+    }
+
+    /// How links in mail are built for a server bound to `port` (the real one, when `listen`
+    /// asked for port 0).
+    pub fn label_links(&self, port: u16) -> etalage_tenants::LabelLinks {
+        if self.listen.ip().is_loopback() {
+            etalage_tenants::LabelLinks::loopback(port, self.path_labels())
+        } else {
+            etalage_tenants::LabelLinks::public()
+        }
+    }
+
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
     }
 
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    fn listening_on(addr: &str, path_labels: Option<bool>) -> Config {
+        let mut config = Config {
+            listen: addr.parse().unwrap(),
+            ..Config::default()
+        };
+        config.http.path_labels = path_labels;
+        config
+    }
+
+    #[test]
+    fn sec_path_labels_default_on_only_for_a_loopback_listener() {
+        assert!(listening_on("127.0.0.1:8080", None).path_labels());
+        assert!(listening_on("[::1]:8080", None).path_labels());
+        assert!(!listening_on("0.0.0.0:8080", None).path_labels());
+        assert!(!listening_on("10.0.0.5:8080", None).path_labels());
+        assert!(listening_on("0.0.0.0:8080", Some(true)).path_labels());
+        assert!(!listening_on("127.0.0.1:8080", Some(false)).path_labels());
+        assert_eq!(
+            listening_on("0.0.0.0:8080", Some(true)).label_links(8080),
+            etalage_tenants::LabelLinks::public(),
+            "a public listener links to the labels' public addresses"
+        );
+        assert_eq!(
+            listening_on("127.0.0.1:0", None).label_links(4321),
+            etalage_tenants::LabelLinks::loopback(4321, true)
+        );
     }
 }

@@ -6,7 +6,7 @@ use etalage_core::authz::Authz;
 use etalage_core::crypto::SecretsKey;
 use etalage_core::store::Db;
 use etalage_plugin_host::PluginRuntime;
-use etalage_tenants::{Label, LabelOverrides, LabelRegistry, apply_overrides};
+use etalage_tenants::{Label, LabelLinks, LabelOverrides, LabelRegistry, apply_overrides};
 
 use crate::config::Config;
 use crate::templates::Templates;
@@ -16,6 +16,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub labels: Labels,
+    /// Where links in mail point (the labels' configured addresses, never a request's).
+    pub links: LabelLinks,
     pub templates: Templates,
     pub throttle: LoginThrottle,
     pub authz: Authz,

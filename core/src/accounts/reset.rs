@@ -2,13 +2,15 @@
 //! in the same transaction that stores it.
 use chrono::Duration;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
 };
+use serde::{Deserialize, Serialize};
 
 use super::find_by_email;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::domain::{Email, Password};
+use crate::jobs::{self, JobError, JobHandler, NewJob};
 use crate::mail::{self, OutgoingMail};
 use crate::store::entities::password_reset;
 use crate::{CoreError, CoreResult, secrets, time};
@@ -18,28 +20,82 @@ const VALID_FOR_MINUTES: i64 = 60;
 /// to flood somebody's inbox.
 const MIN_MINUTES_BETWEEN_MAILS: i64 = 1;
 
+/// The kind of the job that does the work of a reset request.
+pub const REQUEST_JOB_KIND: &str = "account.password_reset.request";
+
 /// Who sends the mail and where the link points.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResetContext {
     pub label_slug: String,
     pub label_name: String,
     pub reply_to: Option<String>,
-    /// The label's address as the person used it, e.g. `https://werkweb.net` or
-    /// `http://127.0.0.1:8080/l/werkweb`; the link is `{base_url}/password-reset/{token}`.
+    /// The label's configured public address, e.g. `https://werkweb.net` or
+    /// `http://127.0.0.1:8080/l/werkweb` (never taken from the request's `Host`); the link is
+    /// `{base_url}/password-reset/{token}`.
     pub base_url: String,
     /// `nl` or `en`.
     pub locale: String,
 }
 
+/// What a reset request leaves for its job: the address as typed (parsed) and the sender.
+#[derive(Debug, Serialize, Deserialize)]
+struct ResetRequest {
+    email: String,
+    ctx: ResetContext,
+}
+
 /// Starts a reset for `email_raw`. Answers the same whether or not the address has an account,
-/// so the form does not tell strangers who is registered.
+/// so the form does not tell strangers who is registered — and in the same time: this does the
+/// same work for both (parse, one job insert), and the job does the lookup, the token and the
+/// mail afterwards. Looking the account up here would answer an unknown address measurably
+/// faster than a known one, which would spend a token, write an audit entry and a mail.
 pub async fn request(
-    db: &DatabaseConnection,
+    conn: &impl ConnectionTrait,
     email_raw: &str,
     ctx: &ResetContext,
 ) -> CoreResult<()> {
     let email = Email::parse(email_raw)?;
-    let Some(account) = find_by_email(db, &email).await? else {
+    let payload = serde_json::to_value(ResetRequest {
+        email: email.as_str().to_string(),
+        ctx: ctx.clone(),
+    })
+    .map_err(|e| CoreError::Internal(format!("reset request does not serialise: {e}")))?;
+    jobs::enqueue(conn, NewJob::new(REQUEST_JOB_KIND, payload)).await?;
+    Ok(())
+}
+
+/// Runs reset-request jobs: a token and a mail when the address has an account, else nothing.
+pub struct ResetRequestHandler {
+    db: DatabaseConnection,
+}
+
+impl ResetRequestHandler {
+    pub fn new(db: DatabaseConnection) -> Self {
+        ResetRequestHandler { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl JobHandler for ResetRequestHandler {
+    fn kind(&self) -> &'static str {
+        REQUEST_JOB_KIND
+    }
+
+    async fn run(&self, payload: &serde_json::Value) -> Result<(), JobError> {
+        let request: ResetRequest = serde_json::from_value(payload.clone())
+            .map_err(|e| JobError::permanent(format!("bad reset request: {e}")))?;
+        let email = Email::parse(&request.email)
+            .map_err(|e| JobError::permanent(format!("bad reset request: {e}")))?;
+        send_reset(&self.db, &email, &request.ctx)
+            .await
+            .map_err(|e| JobError::retry(e.to_string()))
+    }
+}
+
+/// Issues a token and mails the link, unless the address has no account or was sent one
+/// within the last minute.
+async fn send_reset(db: &DatabaseConnection, email: &Email, ctx: &ResetContext) -> CoreResult<()> {
+    let Some(account) = find_by_email(db, email).await? else {
         return Ok(());
     };
     let now = time::now();
@@ -71,7 +127,7 @@ pub async fn request(
     }
     .insert(&txn)
     .await?;
-    mail::enqueue(&txn, &reset_mail(&email, &account.display_name, &link, ctx)).await?;
+    mail::enqueue(&txn, &reset_mail(email, &account.display_name, &link, ctx)).await?;
     audit::record(
         &txn,
         AuditEntry::new(
@@ -137,8 +193,8 @@ async fn live_token(
     Ok(row.filter(|r| r.used_at.is_none() && r.expires_at > time::now()))
 }
 
-/// Sets the new password with a reset token; the token is then spent, and every session of the
-/// account ends.
+/// Sets the new password with a reset token; the token is then spent along with every other
+/// unused reset or invitation token of the account, and every session of the account ends.
 pub async fn complete(
     db: &DatabaseConnection,
     token: &str,
@@ -163,6 +219,15 @@ pub async fn complete(
             "this reset link has been used already".into(),
         ));
     }
+    // A new password ends every other way in through a mailed link: the account's other reset
+    // links and its invitation (both are rows here) could have been mailed to, or read by,
+    // somebody who should no longer get in.
+    password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Some(time::now()).into())
+        .filter(password_reset::Column::AccountId.eq(account_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
     super::set_password(&txn, account_id, password, Actor::Account(account_id)).await?;
     txn.commit().await?;
     Ok(account_id)

@@ -167,8 +167,11 @@ pub async fn fail(
         .filter(job::Column::Id.eq(job.id))
         .filter(job::Column::LockedBy.eq(worker_id));
     if give_up {
+        // A job that ends keeps no payload, failed or done: a mail's text holds links that sign
+        // somebody in, and a job row is no place for personal data to linger.
         update = update
             .col_expr(job::Column::Status, STATUS_FAILED.into())
+            .col_expr(job::Column::Payload, Option::<String>::None.into())
             .col_expr(job::Column::FinishedAtMs, Some(now).into());
     } else {
         update = update.col_expr(
@@ -186,6 +189,7 @@ pub async fn reap_exhausted(conn: &impl ConnectionTrait) -> CoreResult<u64> {
     let now = time::now_ms();
     let result = job::Entity::update_many()
         .col_expr(job::Column::Status, STATUS_FAILED.into())
+        .col_expr(job::Column::Payload, Option::<String>::None.into())
         .col_expr(job::Column::FinishedAtMs, Some(now).into())
         .col_expr(
             job::Column::LastError,

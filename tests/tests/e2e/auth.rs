@@ -260,7 +260,8 @@ storage_test!(
         let mail = &mails[0];
         assert!(mail.contains(ADMIN_EMAIL));
         assert!(mail.contains("WinWinWerkt"), "sent in the label's name");
-        let link = link_in_mail(mail, &app.url(HOST, "/password-reset/")).expect("a reset link");
+        let link = link_in_mail(mail, &app.public_url("winwinwerkt", "/password-reset/"))
+            .expect("a reset link");
 
         let page = client.get(&link).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);

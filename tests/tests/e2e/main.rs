@@ -11,4 +11,5 @@ mod handover;
 mod jobs;
 mod labels;
 mod plugins;
+mod probe;
 mod roles;

@@ -352,7 +352,7 @@ storage_test!(
         assert_eq!(invited.status(), StatusCode::SEE_OTHER);
 
         let mails = app.wait_for_mail(1).await;
-        let link = etalage_tests::link_in_mail(&mails[0], &app.url(HOST, "/password-reset/"))
+        let link = etalage_tests::link_in_mail(&mails[0], &app.public_url(OWN, "/password-reset/"))
             .expect("an invitation link");
         let recruiter = app.client();
         let page = recruiter

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use etalage_tenants::Label;
+use etalage_tenants::{Label, LabelLinks};
 
 use crate::error::AppError;
 
@@ -12,21 +12,24 @@ pub struct LabelCtx {
     pub label: Arc<Label>,
     /// Path prefix for links: `""` on the label's own host, `/l/{slug}` on a shared one.
     pub base: String,
+    /// The label's public address for links that leave the browser (mail), from its
+    /// configuration and never from this request's `Host` or forwarding headers.
+    public_base: String,
 }
 
 impl LabelCtx {
-    /// The label's address as this request reached it, for links in mails.
-    pub fn base_url(&self, parts_headers: &axum::http::HeaderMap) -> String {
-        let host = parts_headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = if crate::cookies::is_loopback_host(parts_headers) {
-            "http"
-        } else {
-            "https"
-        };
-        format!("{scheme}://{host}{}", self.base)
+    pub fn new(label: Arc<Label>, base: String, links: &LabelLinks) -> Self {
+        let public_base = links.base(&label);
+        LabelCtx {
+            label,
+            base,
+            public_base,
+        }
+    }
+
+    /// The label's public address (`https://werkweb.net`), without a trailing `/`.
+    pub fn public_base(&self) -> &str {
+        &self.public_base
     }
 }
 

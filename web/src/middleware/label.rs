@@ -1,6 +1,8 @@
 //! TEN-1: every request is resolved to its label before anything else — by its `/l/{slug}/`
-//! path prefix (so one local server shows every label) or else by its `Host`. A request for no
-//! known label gets a plain 404 and never another label's content.
+//! path prefix when `http.path_labels` is on (so one local server shows every label), or else
+//! by its `Host`. A request for no known label gets a plain 404 and never another label's
+//! content. With path labels off, `/l/…` is a 404 on every host: a label's site does not
+//! answer for the others under its own name.
 use axum::extract::{Request, State};
 use axum::http::Uri;
 use axum::middleware::Next;
@@ -25,6 +27,9 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     let registry = state.labels.current();
 
     if let Some(rest) = path.strip_prefix("/l/") {
+        if !state.config.path_labels() {
+            return unknown_label(&path);
+        }
         let (slug, tail) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
@@ -40,10 +45,8 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
             return unknown_label(&path);
         };
         *req.uri_mut() = uri;
-        req.extensions_mut().insert(LabelCtx {
-            label,
-            base: format!("/l/{slug}"),
-        });
+        let ctx = LabelCtx::new(label, format!("/l/{slug}"), &state.links);
+        req.extensions_mut().insert(ctx);
         return next.run(req).await;
     }
 
@@ -55,10 +58,8 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
     match host.and_then(|h| registry.resolve_host(&h)) {
         Some(label) => {
-            req.extensions_mut().insert(LabelCtx {
-                label,
-                base: String::new(),
-            });
+            let ctx = LabelCtx::new(label, String::new(), &state.links);
+            req.extensions_mut().insert(ctx);
             next.run(req).await
         }
         None => unknown_label(&path),

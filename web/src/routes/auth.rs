@@ -187,7 +187,7 @@ pub fn reset_context(page: &PageCtx) -> reset::ResetContext {
         label_slug: label.slug.clone(),
         label_name: label.name.clone(),
         reply_to: Some(label.contact_email.clone()),
-        base_url: page.label.base_url(&page.headers),
+        base_url: page.label.public_base().to_string(),
         locale: page.lang.code().to_string(),
     }
 }
