@@ -7,6 +7,7 @@ pub mod guard;
 mod health;
 pub(crate) mod plugins;
 pub(crate) use plugins::parse_rank_batch;
+mod processors;
 mod site;
 
 use axum::Router;
@@ -25,6 +26,7 @@ pub fn table() -> guard::Routes {
         .merge(admin::routes())
         .merge(api::routes())
         .merge(plugins::routes())
+        .merge(processors::routes())
 }
 
 /// The routes' specifications, for tests and documentation.
