@@ -14,6 +14,7 @@ pub mod labels;
 pub mod mail;
 pub mod plugins;
 pub mod processors;
+pub mod redact;
 pub mod secrets;
 pub mod store;
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod m20261125_000002_authz;
 mod m20261125_000003_plugins;
 mod m20261125_000004_role_restrictions;
 mod m20261125_000005_plugin_interface;
+mod m20261125_000009_processor_endpoints;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_plugins::Migration),
             Box::new(m20261125_000004_role_restrictions::Migration),
             Box::new(m20261125_000005_plugin_interface::Migration),
+            Box::new(m20261125_000009_processor_endpoints::Migration),
         ]
     }
 }

@@ -124,8 +124,14 @@ impl Application {
                 &config.data_dir.join("secrets.key"),
             )?,
         };
-        let plugin_engine = etalage_plugin_host::PluginEngine::new(config.plugins.limits())
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Secrets sealed before they were bound to their (label, plugin) are bound now,
+        // before anything opens them.
+        etalage_core::plugins::registry::reseal_unbound_secrets(&db, &secrets_key).await?;
+        let plugin_engine = etalage_plugin_host::PluginEngine::with_artefact_key(
+            config.plugins.limits(),
+            secrets_key.derive("plugin artefacts").to_vec(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         let plugins = Arc::new(etalage_plugin_host::PluginRuntime::new(plugin_engine));
         plugins
             .reload(&db, &secrets_key)

@@ -269,7 +269,7 @@ async fn plugins_command(
             let component = engine
                 .load(
                     &artefact.compiled,
-                    &artefact.compiled_sha256,
+                    &artefact.compiled_mac,
                     &artefact.engine_hash,
                 )
                 .map_err(|e| e.to_string())?;

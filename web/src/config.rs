@@ -122,6 +122,15 @@ pub struct PluginsConfig {
     pub processor_deadline_ms: u64,
     /// Plugin calls running at once in this process, across labels.
     pub max_concurrent_calls: u32,
+    /// Of those, at most this many for one label, so one label's slow calls leave room for
+    /// the others.
+    pub max_concurrent_calls_per_label: u32,
+    /// How long a call waits for a free slot at most; with the deadline it must fit in
+    /// `http.request_timeout_secs`.
+    pub slot_wait_ms: u64,
+    /// Hosts processor endpoints may name over plain http and on loopback or private
+    /// addresses — for tests and local development only (e.g. `["127.0.0.1"]`).
+    pub test_hosts: Vec<String>,
 }
 
 impl PluginsConfig {
@@ -132,7 +141,17 @@ impl PluginsConfig {
             matcher_deadline: std::time::Duration::from_millis(self.matcher_deadline_ms),
             processor_deadline: std::time::Duration::from_millis(self.processor_deadline_ms),
             max_concurrent_instances: self.max_concurrent_calls,
+            max_concurrent_per_label: self.max_concurrent_calls_per_label,
+            max_slot_wait: std::time::Duration::from_millis(self.slot_wait_ms),
+            test_hosts: self.test_hosts.clone(),
             ..etalage_plugin_host::Limits::default()
+        }
+    }
+
+    /// What platform admins may register as processor endpoints.
+    pub fn endpoint_policy(&self) -> etalage_core::processors::EndpointPolicy {
+        etalage_core::processors::EndpointPolicy {
+            test_hosts: self.test_hosts.clone(),
         }
     }
 }
@@ -145,6 +164,9 @@ impl Default for PluginsConfig {
             matcher_deadline_ms: limits.matcher_deadline.as_millis() as u64,
             processor_deadline_ms: limits.processor_deadline.as_millis() as u64,
             max_concurrent_calls: limits.max_concurrent_instances,
+            max_concurrent_calls_per_label: limits.max_concurrent_per_label,
+            slot_wait_ms: limits.max_slot_wait.as_millis() as u64,
+            test_hosts: limits.test_hosts,
         }
     }
 }
@@ -307,6 +329,20 @@ impl Config {
         }
         if !(1..=10_000).contains(&p.max_concurrent_calls) {
             return Err("plugins.max_concurrent_calls must be between 1 and 10000".into());
+        }
+        if !(1..=p.max_concurrent_calls).contains(&p.max_concurrent_calls_per_label) {
+            return Err(
+                "plugins.max_concurrent_calls_per_label must be between 1 and plugins.max_concurrent_calls"
+                    .into(),
+            );
+        }
+        let longest = p.limits().longest_call();
+        if longest > std::time::Duration::from_secs(self.http.request_timeout_secs) {
+            return Err(format!(
+                "a plugin call may take {} ms (plugins.slot_wait_ms + the longer deadline + 1 s), \
+                 longer than http.request_timeout_secs; lower them or raise the timeout",
+                longest.as_millis()
+            ));
         }
         if self.session.idle_hours <= 0 {
             return Err("session.idle_hours must be at least 1".into());

@@ -208,7 +208,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("plugins_install_submit", "Installeren", "Install"),
     ("plugins_secrets", "Geheimen", "Secrets"),
-    ("plugins_hosts", "Toegestane hosts", "Allowed hosts"),
+    (
+        "processors_endpoints",
+        "Adressen (https, één per regel)",
+        "Endpoints (https, one per line)",
+    ),
     ("plugins_disable", "Uitschakelen", "Disable"),
     (
         "plugins_enable",
@@ -217,8 +221,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "plugins_enable_intro",
-        "Instellingen en geheimen als regels sleutel = waarde. Geheimen worden versleuteld bewaard en nooit teruggetoond; laat een geheim leeg om het te houden. Een processor-plugin hoort bij een verwerker uit het register.",
-        "Settings and secrets as key = value lines. Secrets are stored encrypted and never shown back; leave a secret empty to keep it. A processor plugin belongs to a processor in the register.",
+        "Instellingen en geheimen als regels sleutel = waarde. Geheimen worden versleuteld bewaard en nooit teruggetoond; laat een geheim leeg om het te houden. Een processor-plugin hoort bij een verwerker uit het register en bereikt alleen diens adressen.",
+        "Settings and secrets as key = value lines. Secrets are stored encrypted and never shown back; leave a secret empty to keep it. A processor plugin belongs to a processor in the register and reaches only its endpoints.",
     ),
     (
         "processors_intro",

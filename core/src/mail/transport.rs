@@ -19,13 +19,26 @@ pub enum SmtpTls {
     None,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
     pub tls: SmtpTls,
     pub username: Option<String>,
     pub password: Option<String>,
+}
+
+/// Says whether a password is set, never what it is: settings get logged when a start fails.
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<withheld>"))
+            .finish()
+    }
 }
 
 /// Where mail goes.
@@ -130,5 +143,26 @@ impl JobHandler for MailSender {
                 }
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn sec_smtp_settings_debug_does_not_print_the_password() {
+        let settings = SmtpSettings {
+            host: "smtp.example".into(),
+            port: 587,
+            tls: SmtpTls::Starttls,
+            username: Some("mailer".into()),
+            password: Some("hunter2-smtp".into()),
+        };
+        let printed = format!("{settings:?}");
+        assert!(
+            printed.contains("mailer") && !printed.contains("hunter2-smtp"),
+            "{printed}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The plugin registry: installed versions (with their precompiled artefacts) and, per label,
-//! which plugin is enabled with which settings, sealed secrets, allowed hosts and — for
-//! processors — which entry of the processors register it acts for (PRV-2).
+//! which plugin is enabled with which settings, sealed secrets and — for processors — which
+//! entry of the processors register it acts for (PRV-2). Where a processor plugin may send
+//! data is that entry's business (its endpoints), never the operator's.
 use std::collections::BTreeMap;
 
 use sea_orm::{
@@ -26,7 +27,8 @@ pub struct NewPlugin {
     pub wasm: Vec<u8>,
     pub wasm_sha256: String,
     pub compiled: Vec<u8>,
-    pub compiled_sha256: String,
+    /// HMAC of `engine_hash` and `compiled` under the server's artefact key.
+    pub compiled_mac: String,
     pub engine_hash: String,
 }
 
@@ -108,7 +110,7 @@ pub async fn store_installed(
         wasm: Set(new.wasm),
         wasm_sha256: Set(new.wasm_sha256),
         compiled: Set(new.compiled),
-        compiled_sha256: Set(new.compiled_sha256),
+        compiled_mac: Set(new.compiled_mac),
         engine_hash: Set(new.engine_hash),
         installed_by: Set(match actor {
             Actor::Account(id) => Some(id),
@@ -209,17 +211,53 @@ pub async fn get_installed(
         .ok_or(CoreError::NotFound("plugin version"))
 }
 
+/// Stores a version's artefact compiled again by this server (with its MAC), so the next load
+/// need not compile it.
+pub async fn replace_artefact(
+    db: &DatabaseConnection,
+    id: i64,
+    compiled: Vec<u8>,
+    compiled_mac: String,
+    engine_hash: String,
+) -> CoreResult<()> {
+    plugin::ActiveModel {
+        id: Set(id),
+        compiled: Set(compiled),
+        compiled_mac: Set(compiled_mac),
+        engine_hash: Set(engine_hash),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
 /// A label's wish for one plugin, as the operator entered it. Secret values left empty keep
-/// the stored value; secrets are never read back.
-#[derive(Clone, Debug, Default)]
+/// the stored value; secrets are never read back, and `Debug` names them without values.
+#[derive(Clone, Default)]
 pub struct LabelPluginInput {
     pub plugin_name: String,
     pub version: String,
     pub settings: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, String>,
-    pub allowed_hosts: Vec<String>,
     pub processor_id: Option<i64>,
 }
+
+impl std::fmt::Debug for LabelPluginInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabelPluginInput")
+            .field("plugin_name", &self.plugin_name)
+            .field("version", &self.version)
+            .field("settings", &self.settings)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .field("processor_id", &self.processor_id)
+            .finish()
+    }
+}
+
+/// The setting through which a processor plugin learns where its processor is: filled in by
+/// the host from the register entry (its first endpoint), so an operator cannot set it.
+pub const BASE_URL_SETTING: &str = "base_url";
 
 /// A label's plugin as shown to operators: secret names, never values.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -229,7 +267,6 @@ pub struct LabelPluginView {
     pub kind: String,
     pub settings: BTreeMap<String, String>,
     pub secret_names: Vec<String>,
-    pub allowed_hosts: Vec<String>,
     pub processor_id: Option<i64>,
 }
 
@@ -243,8 +280,9 @@ pub struct LabelPluginRuntime {
     pub kind: String,
     pub settings: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, String>,
-    pub allowed_hosts: Vec<String>,
     pub processor_id: Option<i64>,
+    /// The endpoints of the register entry it acts for: all it may reach.
+    pub endpoints: Vec<String>,
 }
 
 impl std::fmt::Debug for LabelPluginRuntime {
@@ -256,37 +294,73 @@ impl std::fmt::Debug for LabelPluginRuntime {
             .field("kind", &self.kind)
             .field("settings", &self.settings)
             .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
-            .field("allowed_hosts", &self.allowed_hosts)
             .field("processor_id", &self.processor_id)
+            .field("endpoints", &self.endpoints)
             .finish()
     }
 }
 
-fn valid_host(raw: &str) -> CoreResult<String> {
-    let host = raw.trim().trim_end_matches('.').to_ascii_lowercase();
-    let ok = !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|p| {
-            !p.is_empty()
-                && p.len() <= 63
-                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    if ok {
-        Ok(host)
-    } else {
-        Err(CoreError::invalid(
-            "allowed_hosts",
-            format!("{raw:?} is not a hostname (no scheme, port or path)"),
-        ))
+/// What a label's sealed secrets are bound to (the AEAD's associated data): a sealed value
+/// copied to another label's or plugin's row does not open there.
+fn secrets_context(label: &str, plugin: &str) -> Vec<u8> {
+    format!("label-plugin-secrets\0{label}\0{plugin}").into_bytes()
+}
+
+fn open_secrets(
+    key: &SecretsKey,
+    label: &str,
+    plugin: &str,
+    sealed: Option<&str>,
+) -> CoreResult<BTreeMap<String, String>> {
+    match sealed {
+        None => Ok(BTreeMap::new()),
+        Some(sealed) => serde_json::from_slice(&key.open(sealed, &secrets_context(label, plugin))?)
+            .map_err(|e| CoreError::Internal(format!("sealed secrets are not a map: {e}"))),
     }
 }
 
-fn open_secrets(key: &SecretsKey, sealed: Option<&str>) -> CoreResult<BTreeMap<String, String>> {
-    match sealed {
-        None => Ok(BTreeMap::new()),
-        Some(sealed) => serde_json::from_slice(&key.open(sealed)?)
-            .map_err(|e| CoreError::Internal(format!("sealed secrets are not a map: {e}"))),
+fn seal_secrets(
+    key: &SecretsKey,
+    label: &str,
+    plugin: &str,
+    secrets: &BTreeMap<String, String>,
+) -> CoreResult<Option<String>> {
+    if secrets.is_empty() {
+        return Ok(None);
     }
+    let plain = serde_json::to_vec(secrets).map_err(|e| CoreError::Internal(e.to_string()))?;
+    Ok(Some(key.seal(&plain, &secrets_context(label, plugin))?))
+}
+
+/// Seals again, bound to their (label, plugin), the secrets sealed before values were bound
+/// to their owner; run once at start-up, before anything opens them. Returns how many rows
+/// changed.
+pub async fn reseal_unbound_secrets(
+    db: &DatabaseConnection,
+    key: &SecretsKey,
+) -> CoreResult<usize> {
+    let rows = label_plugin::Entity::find()
+        .filter(label_plugin::Column::SealedSecrets.is_not_null())
+        .all(db)
+        .await?;
+    let mut changed = 0;
+    for row in rows {
+        let Some(sealed) = row
+            .sealed_secrets
+            .as_deref()
+            .filter(|s| SecretsKey::is_unbound(s))
+        else {
+            continue;
+        };
+        let secrets: BTreeMap<String, String> = serde_json::from_slice(&key.open_unbound(sealed)?)
+            .map_err(|e| CoreError::Internal(format!("sealed secrets are not a map: {e}")))?;
+        let resealed = seal_secrets(key, &row.label, &row.plugin_name, &secrets)?;
+        let mut active: label_plugin::ActiveModel = row.into();
+        active.sealed_secrets = Set(resealed);
+        active.update(db).await?;
+        changed += 1;
+    }
+    Ok(changed)
 }
 
 /// Enables or reconfigures a plugin for `label`, audited (secret names only).
@@ -306,12 +380,12 @@ pub async fn configure(
             ));
         }
     }
-    let hosts = input
-        .allowed_hosts
-        .iter()
-        .filter(|h| !h.trim().is_empty())
-        .map(|h| valid_host(h))
-        .collect::<CoreResult<Vec<_>>>()?;
+    if input.settings.contains_key(BASE_URL_SETTING) {
+        return Err(CoreError::invalid(
+            "settings",
+            "base_url comes from the processor's entry in the processors register; choose the entry instead",
+        ));
+    }
     // PRV-2: a processor integration acts for a registered processor, or not at all.
     let processor_id = if version.kind == "processor" {
         let id = input.processor_id.ok_or_else(|| {
@@ -338,6 +412,8 @@ pub async fn configure(
         .await?;
     let mut secrets = open_secrets(
         key,
+        label,
+        &input.plugin_name,
         existing.as_ref().and_then(|e| e.sealed_secrets.as_deref()),
     )?;
     for (k, v) in &input.secrets {
@@ -345,18 +421,9 @@ pub async fn configure(
             secrets.insert(k.clone(), v.clone());
         }
     }
-    let sealed =
-        if secrets.is_empty() {
-            None
-        } else {
-            Some(key.seal(
-                &serde_json::to_vec(&secrets).map_err(|e| CoreError::Internal(e.to_string()))?,
-            )?)
-        };
+    let sealed = seal_secrets(key, label, &input.plugin_name, &secrets)?;
     let settings =
         serde_json::to_string(&input.settings).map_err(|e| CoreError::Internal(e.to_string()))?;
-    let hosts_json =
-        serde_json::to_string(&hosts).map_err(|e| CoreError::Internal(e.to_string()))?;
     let now = time::now();
     match existing {
         Some(row) => {
@@ -364,7 +431,6 @@ pub async fn configure(
             active.version = Set(input.version.clone());
             active.settings = Set(settings);
             active.sealed_secrets = Set(sealed);
-            active.allowed_hosts = Set(hosts_json);
             active.processor_id = Set(processor_id);
             active.updated_at = Set(now);
             active.update(&txn).await?;
@@ -376,7 +442,6 @@ pub async fn configure(
                 version: Set(input.version.clone()),
                 settings: Set(settings),
                 sealed_secrets: Set(sealed),
-                allowed_hosts: Set(hosts_json),
                 processor_id: Set(processor_id),
                 updated_at: Set(now),
                 ..Default::default()
@@ -396,7 +461,6 @@ pub async fn configure(
         .details(serde_json::json!({
             "settings": input.settings,
             "secret_names": secrets.keys().collect::<Vec<_>>(),
-            "allowed_hosts": hosts,
             "processor_id": processor_id,
         })),
     )
@@ -408,7 +472,6 @@ pub async fn configure(
         kind: version.kind,
         settings: input.settings,
         secret_names: secrets.into_keys().collect(),
-        allowed_hosts: hosts,
         processor_id,
     })
 }
@@ -471,11 +534,15 @@ pub async fn for_label(
                     .get(&(r.plugin_name.clone(), r.version.clone()))
                     .cloned()
                     .unwrap_or_default(),
-                secret_names: open_secrets(key, r.sealed_secrets.as_deref())?
-                    .into_keys()
-                    .collect(),
+                secret_names: open_secrets(
+                    key,
+                    &r.label,
+                    &r.plugin_name,
+                    r.sealed_secrets.as_deref(),
+                )?
+                .into_keys()
+                .collect(),
                 settings: serde_json::from_str(&r.settings).unwrap_or_default(),
-                allowed_hosts: serde_json::from_str(&r.allowed_hosts).unwrap_or_default(),
                 plugin_name: r.plugin_name,
                 version: r.version,
                 processor_id: r.processor_id,
@@ -490,6 +557,12 @@ pub async fn all_enabled(
     key: &SecretsKey,
 ) -> CoreResult<Vec<LabelPluginRuntime>> {
     let kinds = kinds(db).await?;
+    let endpoints: BTreeMap<i64, Vec<String>> = processor::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, serde_json::from_str(&p.endpoints).unwrap_or_default()))
+        .collect();
     let rows = label_plugin::Entity::find().all(db).await?;
     rows.into_iter()
         .map(|r| {
@@ -498,9 +571,12 @@ pub async fn all_enabled(
                     .get(&(r.plugin_name.clone(), r.version.clone()))
                     .cloned()
                     .unwrap_or_default(),
-                secrets: open_secrets(key, r.sealed_secrets.as_deref())?,
+                secrets: open_secrets(key, &r.label, &r.plugin_name, r.sealed_secrets.as_deref())?,
                 settings: serde_json::from_str(&r.settings).unwrap_or_default(),
-                allowed_hosts: serde_json::from_str(&r.allowed_hosts).unwrap_or_default(),
+                endpoints: r
+                    .processor_id
+                    .and_then(|id| endpoints.get(&id).cloned())
+                    .unwrap_or_default(),
                 label: r.label,
                 plugin_name: r.plugin_name,
                 version: r.version,
@@ -510,11 +586,19 @@ pub async fn all_enabled(
         .collect()
 }
 
-/// A fingerprint of what is enabled where (rows and their last change), so a server can tell
-/// cheaply whether another server changed a label's plugins.
+/// A fingerprint of what is enabled where (rows and their last change) and of the register
+/// entries they act for (whose endpoints bound them), so a server can tell cheaply whether
+/// another server changed a label's plugins or a processor's endpoints.
 pub async fn enabled_fingerprint(db: &DatabaseConnection) -> CoreResult<String> {
     let rows = label_plugin::Entity::find()
         .order_by_asc(label_plugin::Column::Id)
+        .all(db)
+        .await?;
+    let register = processor::Entity::find()
+        .select_only()
+        .columns([processor::Column::Id, processor::Column::UpdatedAt])
+        .order_by_asc(processor::Column::Id)
+        .into_tuple::<(i64, chrono::DateTime<chrono::Utc>)>()
         .all(db)
         .await?;
     Ok(rows
@@ -528,6 +612,11 @@ pub async fn enabled_fingerprint(db: &DatabaseConnection) -> CoreResult<String> 
                 r.label
             )
         })
+        .chain(
+            register
+                .iter()
+                .map(|(id, at)| format!("p{id}:{}", at.timestamp_micros())),
+        )
         .collect::<Vec<_>>()
         .join(","))
 }

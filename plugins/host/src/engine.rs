@@ -1,11 +1,16 @@
 //! The engine: configuration (pooling allocator, copy-on-write memory images, epoch
 //! interruption), checking and precompiling uploaded components, loading our own precompiled
-//! artefacts, and preparing instance templates.
+//! artefacts (authenticated with a key the server holds), preparing instance templates, and
+//! handing out call slots fairly between labels.
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Weak};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use etalage_core::crypto::{hmac_sha256_hex, verify_hmac_sha256_hex};
 use etalage_core::plugins::PluginError;
+use etalage_core::processors::{EndpointPolicy, is_global};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -40,6 +45,15 @@ pub struct Limits {
     pub max_component_bytes: usize,
     /// Instances alive at once, across all plugins and labels.
     pub max_concurrent_instances: u32,
+    /// Of those, at most this many for one label: a label whose calls are slow cannot take
+    /// every slot and leave the other labels' matchers answering 503.
+    pub max_concurrent_per_label: u32,
+    /// How long a call waits for a slot at most (never longer than its own deadline), so that
+    /// wait + deadline stays inside the HTTP request timeout.
+    pub max_slot_wait: Duration,
+    /// Hosts a plugin may reach over plain http and on non-public addresses (tests, local
+    /// development); empty in production.
+    pub test_hosts: Vec<String>,
     /// Largest HTTP response body a plugin may receive.
     pub max_http_response_bytes: usize,
     pub http_timeout: Duration,
@@ -55,9 +69,21 @@ impl Default for Limits {
             max_output_bytes: 8 * 1024 * 1024,
             max_component_bytes: 20 * 1024 * 1024,
             max_concurrent_instances: 64,
+            max_concurrent_per_label: 16,
+            max_slot_wait: Duration::from_secs(10),
+            test_hosts: Vec::new(),
             max_http_response_bytes: 4 * 1024 * 1024,
             http_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+impl Limits {
+    /// The longest a call can take from asking for a slot to its answer, backstop included:
+    /// what the HTTP request timeout must leave room for.
+    pub fn longest_call(&self) -> Duration {
+        let deadline = self.matcher_deadline.max(self.processor_deadline);
+        self.max_slot_wait.min(deadline) + deadline + crate::run::BACKSTOP
     }
 }
 
@@ -105,8 +131,9 @@ pub struct Artefact {
     pub wasm_sha256: String,
     /// The precompiled form, valid for engines with `engine_hash`.
     pub compiled: Vec<u8>,
-    /// SHA-256 of `compiled`: checked before it is ever loaded.
-    pub compiled_sha256: String,
+    /// HMAC-SHA256 of `engine_hash` and `compiled` under the engine's artefact key: checked
+    /// before the bytes are ever deserialized.
+    pub compiled_mac: String,
     pub engine_hash: String,
 }
 
@@ -161,6 +188,43 @@ pub struct PluginEngine {
     /// One permit per instance the pool holds: a call waits for one rather than failing on a
     /// full pool.
     slots: tokio::sync::Semaphore,
+    /// Per label, its share of `slots`.
+    label_slots: Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// Authenticates compiled artefacts: `Component::deserialize` runs native code, so bytes
+    /// are loaded only when they carry a MAC made with this key (which is not in the database).
+    artefact_key: Vec<u8>,
+}
+
+/// A call's slot: its label's share and one of the pool's.
+pub(crate) struct Slot<'a> {
+    _label: tokio::sync::OwnedSemaphorePermit,
+    _pool: tokio::sync::SemaphorePermit<'a>,
+}
+
+/// Resolves the names plugins call and keeps only public addresses (unless the name is a
+/// test host). The client connects to exactly the addresses returned here — no second lookup
+/// that could answer differently.
+struct PublicAddressesOnly {
+    policy: EndpointPolicy,
+}
+
+impl reqwest::dns::Resolve for PublicAddressesOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        let test = self.policy.is_test_host(&host);
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| test || is_global(a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(format!("{host} has no public address; nothing was sent").into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 fn engine_err(e: impl std::fmt::Display) -> HostError {
@@ -184,7 +248,18 @@ impl Hasher for ShaHasher {
 }
 
 impl PluginEngine {
+    /// An engine whose artefacts are valid only for itself (a fresh random key): for checking
+    /// and trying plugins locally.
     pub fn new(limits: Limits) -> Result<Arc<Self>, HostError> {
+        Self::with_artefact_key(limits, etalage_core::secrets::new_token().into_bytes())
+    }
+
+    /// An engine that authenticates artefacts with `artefact_key`: the server's, derived from
+    /// its secrets key, so artefacts stay valid across restarts and servers.
+    pub fn with_artefact_key(
+        limits: Limits,
+        artefact_key: Vec<u8>,
+    ) -> Result<Arc<Self>, HostError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -221,8 +296,15 @@ impl PluginEngine {
             .map_err(engine_err)?;
 
         let http = reqwest::Client::builder()
-            // A redirect could lead to a host the label did not allow.
+            // A redirect could lead to a host the register entry does not name.
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the name itself, past the address check.
+            .no_proxy()
+            .dns_resolver(Arc::new(PublicAddressesOnly {
+                policy: EndpointPolicy {
+                    test_hosts: limits.test_hosts.clone(),
+                },
+            }))
             .timeout(limits.http_timeout)
             .build()
             .map_err(engine_err)?;
@@ -232,6 +314,8 @@ impl PluginEngine {
             matcher_linker,
             processor_linker,
             slots: tokio::sync::Semaphore::new(limits.max_concurrent_instances.max(1) as usize),
+            label_slots: Mutex::default(),
+            artefact_key,
             limits,
             http,
         });
@@ -243,17 +327,44 @@ impl PluginEngine {
         &self.limits
     }
 
-    /// A slot for one call, waiting at most `wait` for one to come free.
-    pub(crate) async fn slot(
-        &self,
-        wait: Duration,
-    ) -> Result<tokio::sync::SemaphorePermit<'_>, PluginError> {
-        match tokio::time::timeout(wait, self.slots.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(PluginError::Busy(format!(
-                "all {} plugin slots stayed busy for {} ms",
-                self.limits.max_concurrent_instances,
-                wait.as_millis()
+    fn label_share(&self, label: &str) -> Arc<tokio::sync::Semaphore> {
+        let share = self.limits.max_concurrent_per_label.max(1) as usize;
+        let mut shares = match self.label_slots.lock() {
+            Ok(shares) => shares,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        Arc::clone(
+            shares
+                .entry(label.to_string())
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(share))),
+        )
+    }
+
+    /// A slot for one call of `label`: first one of the label's share, then one of the pool,
+    /// waiting at most `wait` in all.
+    pub(crate) async fn slot(&self, label: &str, wait: Duration) -> Result<Slot<'_>, PluginError> {
+        let until = tokio::time::Instant::now() + wait;
+        let busy = |what: String| {
+            PluginError::Busy(format!("{what} stayed busy for {} ms", wait.as_millis()))
+        };
+        let own =
+            match tokio::time::timeout_at(until, self.label_share(label).acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                _ => {
+                    return Err(busy(format!(
+                        "all {} plugin slots of {label}",
+                        self.limits.max_concurrent_per_label
+                    )));
+                }
+            };
+        match tokio::time::timeout_at(until, self.slots.acquire()).await {
+            Ok(Ok(pool)) => Ok(Slot {
+                _label: own,
+                _pool: pool,
+            }),
+            _ => Err(busy(format!(
+                "all {} plugin slots",
+                self.limits.max_concurrent_instances
             ))),
         }
     }
@@ -281,30 +392,45 @@ impl PluginEngine {
             .map_err(|e| HostError::NotAComponent(format!("{e:#}")))?;
         let prepared = self.prepare(&component)?;
         let compiled = component.serialize().map_err(engine_err)?;
+        let engine_hash = self.engine_hash();
         Ok(Artefact {
             kind: prepared.kind(),
             interface_version: prepared.interface_version(),
             wasm_sha256: sha256_hex(wasm),
-            compiled_sha256: sha256_hex(&compiled),
+            compiled_mac: self.artefact_mac(&engine_hash, &compiled),
             compiled,
-            engine_hash: self.engine_hash(),
+            engine_hash,
         })
     }
 
-    /// Loads an artefact we compiled: refused when it was made by another engine or its bytes
-    /// are not the ones recorded at installation.
+    fn artefact_mac(&self, engine_hash: &str, compiled: &[u8]) -> String {
+        hmac_sha256_hex(
+            &self.artefact_key,
+            &[b"etalage plugin artefact", engine_hash.as_bytes(), compiled],
+        )
+    }
+
+    /// Loads an artefact we compiled: refused — before a byte of it reaches the engine — when
+    /// it was made by another engine or does not carry this server's MAC over the engine hash
+    /// and its bytes (written by someone who could write the database but has not our key).
     pub fn load(
         &self,
         compiled: &[u8],
-        compiled_sha256: &str,
+        compiled_mac: &str,
         engine_hash: &str,
     ) -> Result<Component, HostError> {
-        if engine_hash != self.engine_hash() || sha256_hex(compiled) != compiled_sha256 {
+        if engine_hash != self.engine_hash()
+            || !verify_hmac_sha256_hex(
+                &self.artefact_key,
+                &[b"etalage plugin artefact", engine_hash.as_bytes(), compiled],
+                compiled_mac,
+            )
+        {
             return Err(HostError::ArtefactMismatch);
         }
         // SAFETY: `Component::deserialize` trusts its input to be wasmtime's own output. These
-        // bytes are: they were produced by `install` (an engine with the same compatibility
-        // hash, checked above) and are byte-for-byte what was recorded then (SHA-256, above).
+        // bytes are: they carry a MAC under our artefact key (checked above), which only
+        // `install` — compiling with an engine of this compatibility hash — hands out.
         #[allow(unsafe_code)]
         let component = unsafe { Component::deserialize(&self.engine, compiled) };
         component.map_err(engine_err)

@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use etalage_core::plugins::{
     MatchBatch, Matcher, Placement, PluginError, Processor, Ranking, Subscriber,
 };
+use wasmtime::component::{ComponentNamedList, InstancePre, Lower, WasmStr};
 use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{v0_1, v0_2};
 use crate::engine::{HostError, MatcherPre, PluginEngine, Prepared, ProcessorPre};
-use crate::imports::{LogLine, PluginContext, PluginLog, PluginState};
+use crate::imports::{LogLine, PluginContext, PluginLog, PluginState, RemoteAnswers};
 
 /// The marker error of a call stopped at its deadline.
 #[derive(Debug)]
@@ -26,8 +27,27 @@ impl std::fmt::Display for DeadlineExceeded {
 
 impl std::error::Error for DeadlineExceeded {}
 
+/// The marker error of an answer refused for its size while still in the plugin's memory.
+#[derive(Debug)]
+struct AnswerTooLarge {
+    bytes: usize,
+    max: usize,
+}
+
+impl std::fmt::Display for AnswerTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the plugin answered {} bytes; at most {} are accepted",
+            self.bytes, self.max
+        )
+    }
+}
+
+impl std::error::Error for AnswerTooLarge {}
+
 /// Extra time for the executor-level backstop beyond the epoch deadline.
-const BACKSTOP: Duration = Duration::from_secs(1);
+pub(crate) const BACKSTOP: Duration = Duration::from_secs(1);
 
 struct Call {
     engine: Arc<PluginEngine>,
@@ -52,17 +72,27 @@ impl Call {
     where
         Fut: std::future::Future<Output = wasmtime::Result<Result<T, String>>>,
     {
-        let _slot = self.engine.slot(deadline).await?;
-        with_deadline(deadline, call(self.store(deadline))).await
+        // Waiting for a slot counts against the HTTP request too: at most `max_slot_wait`.
+        let wait = deadline.min(self.engine.limits.max_slot_wait);
+        let _slot = self.engine.slot(&self.ctx.label, wait).await?;
+        let answers = RemoteAnswers::default();
+        let result = with_deadline(deadline, call(self.store(deadline, answers.clone()))).await;
+        // The plugin's own message reaches operators (API, pages, disclosure outcome): special
+        // data masked, and nothing of what a processor answered.
+        result.map_err(|e| match e {
+            PluginError::Reported(message) => PluginError::Reported(answers.screen(&message)),
+            other => other,
+        })
     }
 
-    fn store(&self, deadline: Duration) -> Store<PluginState> {
+    fn store(&self, deadline: Duration, answers: RemoteAnswers) -> Store<PluginState> {
         let state = PluginState::new(
             Arc::clone(&self.ctx),
             &self.engine.limits,
             self.engine.http.clone(),
             Instant::now() + deadline,
             Arc::clone(&self.log),
+            answers,
         );
         let mut store = Store::new(&self.engine.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -82,6 +112,9 @@ impl Call {
 fn classify(err: wasmtime::Error, deadline: Duration) -> PluginError {
     if err.is::<DeadlineExceeded>() || err.chain().any(|e| e.to_string() == "deadline exceeded") {
         return PluginError::Deadline(deadline.as_millis() as u64);
+    }
+    if let Some(too_large) = err.downcast_ref::<AnswerTooLarge>() {
+        return PluginError::AnswerTooLarge(too_large.to_string());
     }
     let text = format!("{err:#}");
     if text.contains("growing memory")
@@ -349,38 +382,74 @@ impl WasmProcessor {
 }
 
 impl WasmProcessor {
-    /// Runs one call in a fresh store under the processor deadline and checks its answer.
-    async fn call<Fut>(
+    /// Runs `function` of the `integration` export in a fresh store under the processor
+    /// deadline. Its answer (a `result<string, string>`) is measured while it is still in the
+    /// plugin's memory and copied out only when it is within `max_output_bytes`: an oversized
+    /// answer never reaches host memory.
+    async fn call<P>(
         &self,
-        run: impl FnOnce(Store<PluginState>) -> Fut,
+        pre: &InstancePre<PluginState>,
+        interface: &'static str,
+        function: &'static str,
+        params: P,
     ) -> Result<String, PluginError>
     where
-        Fut: std::future::Future<Output = wasmtime::Result<Result<String, String>>>,
+        P: ComponentNamedList + Lower + Send + Sync + 'static,
     {
         let limits = &self.call.engine.limits;
-        let reference = self.call.run(limits.processor_deadline, run).await?;
-        check_output(reference.len(), limits.max_output_bytes)?;
-        Ok(reference)
+        let max = limits.max_output_bytes;
+        self.call
+            .run(limits.processor_deadline, |mut store| async move {
+                let instance = pre.instantiate_async(&mut store).await?;
+                let missing =
+                    || wasmtime::Error::msg(format!("{interface}#{function} is not exported"));
+                let export = instance
+                    .get_export_index(&mut store, None, interface)
+                    .ok_or_else(missing)?;
+                let func = instance
+                    .get_export_index(&mut store, Some(&export), function)
+                    .ok_or_else(missing)?;
+                let func =
+                    instance.get_typed_func::<P, (Result<WasmStr, WasmStr>,)>(&mut store, &func)?;
+                let (answer,) = func.call_async(&mut store, params).await?;
+                let (Ok(text) | Err(text)) = &answer;
+                // A view of the plugin's memory: nothing is copied yet.
+                let text = text.to_str(&store)?;
+                if text.len() > max {
+                    return Err(wasmtime::Error::new(AnswerTooLarge {
+                        bytes: text.len(),
+                        max,
+                    }));
+                }
+                let text = text.into_owned();
+                Ok(match answer {
+                    Ok(_) => Ok(text),
+                    Err(_) => Err(text),
+                })
+            })
+            .await
     }
 }
 
 /// `$body` once for each interface version a processor may be built for, with `$pre` its
-/// instance template and `$wit` that version's `integration` module.
+/// instance template, `$wit` that version's `integration` module and `$interface` its export
+/// name.
 macro_rules! per_version {
-    ($self:ident, |$pre:ident| $body:expr) => {
+    ($self:ident, |$pre:ident, $wit:ident, $interface:ident| $body:expr) => {
         match &$self.pre {
-            ProcessorPre::V0_2($pre) => $body,
-            ProcessorPre::V0_1($pre) => $body,
-        }
-    };
-    ($self:ident, |$pre:ident, $wit:ident| $body:expr) => {
-        match &$self.pre {
-            ProcessorPre::V0_2($pre) => {
+            ProcessorPre::V0_2(pre) => {
+                // Unused by the events whose arguments are plain strings.
+                #[allow(unused_imports)]
                 use v0_2::processor::exports::etalage::plugin::integration as $wit;
+                let $pre = pre.instance_pre();
+                let $interface = "etalage:plugin/integration@0.2.0";
                 $body
             }
-            ProcessorPre::V0_1($pre) => {
+            ProcessorPre::V0_1(pre) => {
+                #[allow(unused_imports)]
                 use v0_1::processor::exports::etalage::plugin::integration as $wit;
+                let $pre = pre.instance_pre();
+                let $interface = "etalage:plugin/integration@0.1.0";
                 $body
             }
         }
@@ -390,7 +459,7 @@ macro_rules! per_version {
 #[async_trait::async_trait]
 impl Processor for WasmProcessor {
     async fn place_worker(&self, p: &Placement) -> Result<String, PluginError> {
-        per_version!(self, |pre, wit| {
+        per_version!(self, |pre, wit, interface| {
             let placement = wit::Placement {
                 candidate_ref: p.candidate_ref.clone(),
                 first_name: p.first_name.clone(),
@@ -407,17 +476,13 @@ impl Processor for WasmProcessor {
                 hours_per_week: p.hours_per_week,
                 hourly_wage_cents: p.hourly_wage_cents,
             };
-            self.call(|mut store| async move {
-                let i = pre.instantiate_async(&mut store).await?;
-                let i = i.etalage_plugin_integration();
-                i.call_place_worker(&mut store, &placement).await
-            })
-            .await
+            self.call(pre, interface, "place-worker", (placement,))
+                .await
         })
     }
 
     async fn subscribe(&self, s: &Subscriber) -> Result<String, PluginError> {
-        per_version!(self, |pre, wit| {
+        per_version!(self, |pre, wit, interface| {
             let subscriber = wit::Subscriber {
                 email: s.email.clone(),
                 first_name: s.first_name.clone(),
@@ -425,44 +490,37 @@ impl Processor for WasmProcessor {
                 company: s.company.clone(),
                 source: s.source.clone(),
             };
-            self.call(|mut store| async move {
-                let i = pre.instantiate_async(&mut store).await?;
-                let i = i.etalage_plugin_integration();
-                i.call_subscribe(&mut store, &subscriber).await
-            })
-            .await
+            self.call(pre, interface, "subscribe", (subscriber,)).await
         })
     }
 
     async fn unsubscribe(&self, email: &str) -> Result<String, PluginError> {
-        per_version!(self, |pre| {
-            self.call(|mut store| async move {
-                let i = pre.instantiate_async(&mut store).await?;
-                let i = i.etalage_plugin_integration();
-                i.call_unsubscribe(&mut store, email).await
-            })
-            .await
+        per_version!(self, |pre, _wit, interface| {
+            self.call(pre, interface, "unsubscribe", (email.to_string(),))
+                .await
         })
     }
 
     async fn erase_person(&self, person_ref: &str, email: &str) -> Result<String, PluginError> {
-        per_version!(self, |pre| {
-            self.call(|mut store| async move {
-                let i = pre.instantiate_async(&mut store).await?;
-                let i = i.etalage_plugin_integration();
-                i.call_erase_person(&mut store, person_ref, email).await
-            })
+        per_version!(self, |pre, _wit, interface| {
+            self.call(
+                pre,
+                interface,
+                "erase-person",
+                (person_ref.to_string(), email.to_string()),
+            )
             .await
         })
     }
 
     async fn export_person(&self, person_ref: &str, email: &str) -> Result<String, PluginError> {
-        per_version!(self, |pre| {
-            self.call(|mut store| async move {
-                let i = pre.instantiate_async(&mut store).await?;
-                let i = i.etalage_plugin_integration();
-                i.call_export_person(&mut store, person_ref, email).await
-            })
+        per_version!(self, |pre, _wit, interface| {
+            self.call(
+                pre,
+                interface,
+                "export-person",
+                (person_ref.to_string(), email.to_string()),
+            )
             .await
         })
     }

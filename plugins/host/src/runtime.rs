@@ -105,13 +105,19 @@ impl PluginRuntime {
                 table.insert(slot, Arc::clone(loaded));
                 continue;
             }
+            let mut settings: HashMap<String, String> =
+                enabled.settings.clone().into_iter().collect();
+            // Where the processor is comes from its register entry (operators cannot set it).
+            if let Some(base) = enabled.endpoints.first() {
+                settings.insert(registry::BASE_URL_SETTING.into(), base.clone());
+            }
             let ctx = PluginContext {
                 label: enabled.label.clone(),
                 plugin: enabled.plugin_name.clone(),
                 version: enabled.version.clone(),
-                settings: enabled.settings.clone().into_iter().collect(),
+                settings,
                 secrets: enabled.secrets.clone().into_iter().collect(),
-                allowed_hosts: enabled.allowed_hosts.clone(),
+                endpoints: enabled.endpoints.clone(),
             };
             let plugin = match pre.kind() {
                 crate::PluginKind::Matcher => Loaded::Matcher(
@@ -144,7 +150,9 @@ impl PluginRuntime {
     }
 
     /// The artefact we compiled at installation; compiled again from the stored `.wasm` when
-    /// this server's engine differs (another wasmtime version).
+    /// it does not carry our MAC — made by another engine (another wasmtime version), before
+    /// artefacts were authenticated, or written by someone without our key — and stored again
+    /// with its MAC. A refused artefact is never deserialized.
     async fn prepare(
         &self,
         db: &DatabaseConnection,
@@ -152,21 +160,38 @@ impl PluginRuntime {
     ) -> CoreResult<Prepared> {
         let row = registry::get_installed(db, &enabled.plugin_name, &enabled.version).await?;
         let engine = Arc::clone(&self.engine);
-        tokio::task::spawn_blocking(move || {
-            let component = match engine.load(&row.compiled, &row.compiled_sha256, &row.engine_hash) {
-                Ok(component) => component,
-                Err(HostError::ArtefactMismatch) => {
-                    tracing::warn!(plugin = %row.name, version = %row.version, "recompiling a plugin for this engine");
-                    let artefact = engine.install(&row.wasm)?;
-                    engine.load(&artefact.compiled, &artefact.compiled_sha256, &artefact.engine_hash)?
-                }
-                Err(other) => return Err(other),
-            };
-            engine.prepare(&component)
+        let (prepared, recompiled) = tokio::task::spawn_blocking(move || {
+            let (component, recompiled) =
+                match engine.load(&row.compiled, &row.compiled_mac, &row.engine_hash) {
+                    Ok(component) => (component, None),
+                    Err(HostError::ArtefactMismatch) => {
+                        tracing::warn!(plugin = %row.name, version = %row.version, "the stored artefact is not one this server compiled; compiling the plugin again");
+                        let artefact = engine.install(&row.wasm)?;
+                        let component = engine.load(
+                            &artefact.compiled,
+                            &artefact.compiled_mac,
+                            &artefact.engine_hash,
+                        )?;
+                        (component, Some((row.id, artefact)))
+                    }
+                    Err(other) => return Err(other),
+                };
+            Ok((engine.prepare(&component)?, recompiled))
         })
         .await
         .map_err(|e| CoreError::Internal(format!("plugin preparation crashed: {e}")))?
-        .map_err(host_err)
+        .map_err(host_err)?;
+        if let Some((id, artefact)) = recompiled {
+            registry::replace_artefact(
+                db,
+                id,
+                artefact.compiled,
+                artefact.compiled_mac,
+                artefact.engine_hash,
+            )
+            .await?;
+        }
+        Ok(prepared)
     }
 
     /// The plugins enabled for a label, by name.

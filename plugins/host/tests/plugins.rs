@@ -209,19 +209,29 @@ async fn provider() -> (String, Received) {
     (format!("http://127.0.0.1:{}", addr.port()), received)
 }
 
+/// A connector acting for a register entry whose endpoint is the stand-in provider (as the
+/// runtime builds it: `base_url` is the entry's first endpoint).
 fn connector_context(plugin: &str, base: &str, extra: &[(&str, &str)]) -> PluginContext {
     let mut ctx = context("werkweb", plugin, &[("base_url", base)]);
     ctx.settings
         .extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     ctx.secrets.insert("api_key".into(), "geheim-123".into());
-    ctx.allowed_hosts = vec!["127.0.0.1".into()];
+    ctx.endpoints = vec![base.to_string()];
     ctx
+}
+
+/// The stand-in provider listens on 127.0.0.1 over plain http: a named test host.
+fn test_host_limits() -> Limits {
+    Limits {
+        test_hosts: vec!["127.0.0.1".into()],
+        ..Limits::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plg_2_payroll_connector_posts_a_placement_to_the_provider() {
     let (base, received) = provider().await;
-    let engine = engine(Limits::default());
+    let engine = engine(test_host_limits());
     let payroll = WasmProcessor::new(
         engine.clone(),
         prepared(&engine, "payroll_connector"),
@@ -258,9 +268,9 @@ async fn plg_2_payroll_connector_posts_a_placement_to_the_provider() {
             .iter()
             .all(|l| !l.message.contains("111222333"))
     );
-    // Without the host allowed, nothing leaves.
+    // Without the endpoint in its register entry, nothing leaves.
     let mut locked = connector_context("payroll-connector", &format!("{base}/v1"), &[]);
-    locked.allowed_hosts.clear();
+    locked.endpoints.clear();
     let refused = WasmProcessor::new(
         engine.clone(),
         prepared(&engine, "payroll_connector"),
@@ -268,7 +278,7 @@ async fn plg_2_payroll_connector_posts_a_placement_to_the_provider() {
     )
     .unwrap();
     assert!(
-        matches!(refused.place_worker(&placement).await, Err(PluginError::Reported(m)) if m.contains("not among the hosts"))
+        matches!(refused.place_worker(&placement).await, Err(PluginError::Reported(m)) if m.contains("not among the endpoints"))
     );
     assert_eq!(received.0.lock().unwrap().len(), 1);
     // A processor that does not handle an event says so.
@@ -289,7 +299,7 @@ async fn plg_2_payroll_connector_posts_a_placement_to_the_provider() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plg_2_newsletter_connector_keeps_the_list_in_sync() {
     let (base, received) = provider().await;
-    let engine = engine(Limits::default());
+    let engine = engine(test_host_limits());
     let newsletter = WasmProcessor::new(
         engine.clone(),
         prepared(&engine, "newsletter_connector"),

@@ -242,7 +242,9 @@ pub mod config {
     }
 }
 
-/// Outbound HTTP, to the hosts the label operator allowed for this plugin (processors only).
+/// Outbound HTTP (processors only), to the endpoints of the processors register entry the
+/// plugin acts for, over https, on public addresses; `Host` and forwarding headers are the
+/// host's to set.
 pub mod http {
     pub use super::processor_bindings::etalage::plugin::outbound_http::{Request, Response, send};
 

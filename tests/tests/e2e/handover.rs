@@ -133,7 +133,9 @@ storage_test!(
                 purpose: "Juridisch werkgever van uitzendkrachten".into(),
                 data_categories: vec!["contact details".into(), "IBAN".into()],
                 agreement_reference: "VO-2021-07".into(),
+                endpoints: vec!["https://api.payroll.example/v1".into()],
             },
+            &Default::default(),
             Actor::System,
         )
         .await
@@ -158,7 +160,9 @@ storage_test!(
                 purpose: "Juridisch werkgever van uitzendkrachten".into(),
                 data_categories: vec!["Contact details".into(), "IBAN".into(), "BSN".into()],
                 agreement_reference: "VO-2021-07".into(),
+                endpoints: vec!["https://api.payroll.example/v1".into()],
             },
+            &Default::default(),
             Actor::System,
         )
         .await

@@ -162,20 +162,7 @@ storage_test!(
 storage_test!(
     prv_2_a_processor_plugin_needs_a_registered_processor,
     |app: TestApp| async move {
-        let admin = admin(&app).await;
-        installed(
-            &app,
-            &admin,
-            "payroll-connector",
-            "1.0.0",
-            "payroll_connector",
-        )
-        .await;
-        let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
-        let url = app.url(
-            HOST,
-            "/api/v1/admin/labels/werkweb/plugins/payroll-connector",
-        );
+        let (admin, operator, url) = payroll_installed(&app).await;
         let without = operator
             .put(&url)
             .json(&serde_json::json!({ "version": "1.0.0" }))
@@ -186,31 +173,200 @@ storage_test!(
         let problem: serde_json::Value = without.json().await.unwrap();
         assert_eq!(problem["errors"][0]["field"], "processor_id");
 
-        let registered = admin
-        .post(app.url(HOST, "/api/v1/admin/processors"))
-        .json(&serde_json::json!({ "name": "Payrollpartner", "purpose": "Juridisch werkgever van uitzendkrachten", "data_categories": ["contact details", "BSN", "ID document", "IBAN"], "agreement_reference": "VO-2021-07" }))
-        .send()
-        .await
-        .unwrap();
-        assert_eq!(registered.status(), StatusCode::CREATED);
-        let processor: serde_json::Value = registered.json().await.unwrap();
+        let processor = register_payroll(&app, &admin).await;
         // Operators cannot register processors themselves.
         let by_operator = operator.post(app.url(HOST, "/api/v1/admin/processors")).json(&serde_json::json!({ "name": "x", "purpose": "x", "data_categories": ["x"], "agreement_reference": "x" })).send().await.unwrap();
         assert_eq!(by_operator.status(), StatusCode::FORBIDDEN);
         let with = operator
-        .put(&url)
-        .json(&serde_json::json!({ "version": "1.0.0", "processor_id": processor["id"], "settings": { "base_url": "https://api.payroll.example/v1" }, "allowed_hosts": ["api.payroll.example"] }))
-        .send()
-        .await
-        .unwrap();
+            .put(&url)
+            .json(&serde_json::json!({ "version": "1.0.0", "processor_id": processor["id"] }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(with.status(), StatusCode::OK);
-        let bad_host = operator
-        .put(&url)
-        .json(&serde_json::json!({ "version": "1.0.0", "processor_id": processor["id"], "allowed_hosts": ["https://api.payroll.example/v1"] }))
+    }
+);
+
+/// The payroll connector installed: a platform admin, a werkweb operator, and the URL that
+/// configures the connector for werkweb.
+async fn payroll_installed(app: &TestApp) -> (reqwest::Client, reqwest::Client, String) {
+    let admin = admin(app).await;
+    installed(
+        app,
+        &admin,
+        "payroll-connector",
+        "1.0.0",
+        "payroll_connector",
+    )
+    .await;
+    let operator = person(app, "operator", Role::LabelOperator, "werkweb").await;
+    let url = app.url(
+        HOST,
+        "/api/v1/admin/labels/werkweb/plugins/payroll-connector",
+    );
+    (admin, operator, url)
+}
+
+/// Registers the payroll processor with its endpoint, as a platform admin; its entry.
+async fn register_payroll(app: &TestApp, admin: &reqwest::Client) -> serde_json::Value {
+    let registered = admin
+        .post(app.url(HOST, "/api/v1/admin/processors"))
+        .json(&serde_json::json!({ "name": "Payrollpartner", "purpose": "Juridisch werkgever van uitzendkrachten", "data_categories": ["contact details", "BSN", "ID document", "IBAN"], "agreement_reference": "VO-2021-07", "endpoints": ["https://api.payroll.example/v1"] }))
         .send()
         .await
         .unwrap();
-        assert_eq!(bad_host.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let entry: serde_json::Value = registered.json().await.unwrap();
+    assert_eq!(
+        entry["endpoints"],
+        serde_json::json!(["https://api.payroll.example:443/v1"])
+    );
+    entry
+}
+
+storage_test!(
+    sec_an_operator_cannot_choose_where_a_processor_plugin_sends_data,
+    |app: TestApp| async move {
+        let (admin, operator, url) = payroll_installed(&app).await;
+        let processor = register_payroll(&app, &admin).await;
+        // Neither a base_url setting nor a host list: the register entry decides.
+        for body in [
+            serde_json::json!({ "version": "1.0.0", "processor_id": processor["id"], "settings": { "base_url": "http://169.254.169.254/latest" } }),
+            serde_json::json!({ "version": "1.0.0", "processor_id": processor["id"], "allowed_hosts": ["169.254.169.254"] }),
+        ] {
+            let refused = operator.put(&url).json(&body).send().await.unwrap();
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        }
+        // The form has no field for it either, and a forged one changes nothing.
+        let page = app
+            .page(&operator, HOST, "/admin/labels/werkweb/plugins")
+            .await;
+        assert!(!page.contains("allowed_hosts") && !page.contains("name=\"base_url\""));
+
+        // Platform admins register https endpoints on public names only.
+        for endpoint in [
+            "http://api.payroll.example/v1",
+            "https://169.254.169.254/latest",
+            "https://127.0.0.1:8443/",
+            "https://[::1]/",
+            "https://10.1.2.3/",
+            "https://localhost/",
+        ] {
+            let refused = admin
+                .post(app.url(HOST, "/api/v1/admin/processors"))
+                .json(&serde_json::json!({ "name": format!("p {endpoint}"), "purpose": "x", "data_categories": ["x"], "agreement_reference": "x", "endpoints": [endpoint] }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                refused.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{endpoint}"
+            );
+        }
+    }
+);
+
+storage_test!(
+    sec_a_tampered_artefact_in_the_plugins_table_is_never_deserialized,
+    |app: TestApp| async move {
+        use etalage_core::store::entities::plugin;
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        let admin = admin(&app).await;
+        installed(&app, &admin, "skills-matcher", "1.0.0", "skills_matcher").await;
+        installed(&app, &admin, "hostile-matcher", "1.0.0", "hostile_matcher").await;
+        let row = |name: &'static str| {
+            let db = app.db.clone();
+            async move {
+                plugin::Entity::find()
+                    .filter(plugin::Column::Name.eq(name))
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        // Someone with write access to the table puts other native code under the skills
+        // matcher, with the SHA-256 a hash check beside it would want.
+        let (skills, hostile) = (row("skills-matcher").await, row("hostile-matcher").await);
+        let forged_mac = etalage_core::secrets::sha256_hex(&hostile.compiled);
+        let mut active: plugin::ActiveModel = skills.clone().into();
+        active.compiled = Set(hostile.compiled.clone());
+        active.compiled_mac = Set(forged_mac.clone());
+        active.update(&app.db).await.unwrap();
+
+        let operator = person(&app, "operator", Role::LabelOperator, "werkweb").await;
+        let enabled = operator
+            .put(app.url(HOST, "/api/v1/admin/labels/werkweb/plugins/skills-matcher"))
+            .json(&serde_json::json!({ "version": "1.0.0" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(enabled.status(), StatusCode::OK);
+        // What ranks is the skills matcher compiled again from its `.wasm`, not the forged
+        // artefact (the hostile matcher explains every score as "well-behaved").
+        let recruiter = person(&app, "recruiter", Role::Recruiter, "werkweb").await;
+        let ranked = rank_batch(&app, &recruiter).await;
+        assert_eq!(ranked["scores"][0]["candidate"], "p-2");
+        assert_ne!(ranked["scores"][0]["explanation"], "well-behaved");
+        // And the row holds a freshly compiled artefact with a MAC of this server's.
+        let repaired = row("skills-matcher").await;
+        assert_ne!(repaired.compiled, hostile.compiled);
+        assert_ne!(repaired.compiled_mac, forged_mac);
+    }
+);
+
+storage_test!(
+    sec_sealed_secrets_swapped_between_labels_do_not_open,
+    |app: TestApp| async move {
+        use etalage_core::store::entities::label_plugin;
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let admin = admin(&app).await;
+        installed(&app, &admin, "skills-matcher", "1.0.0", "skills_matcher").await;
+        for (label, secret) in [
+            ("werkweb", "werkweb-token"),
+            ("65plus-werkt", "other-token"),
+        ] {
+            let operator = person(
+                &app,
+                &format!("operator-{label}"),
+                Role::LabelOperator,
+                label,
+            )
+            .await;
+            let response = operator
+                .put(app.url(
+                    HOST,
+                    &format!("/api/v1/admin/labels/{label}/plugins/skills-matcher"),
+                ))
+                .json(&serde_json::json!({ "version": "1.0.0", "secrets": { "token": secret } }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        let key = etalage_core::crypto::SecretsKey::load_or_create(
+            &app.storage().config().data_dir.join("secrets.key"),
+        )
+        .unwrap();
+        let runtime = etalage_core::plugins::registry::all_enabled(&app.db, &key)
+            .await
+            .unwrap();
+        assert_eq!(runtime.len(), 2);
+        // Put 65plus-werkt's sealed secrets in werkweb's row.
+        let rows = label_plugin::Entity::find().all(&app.db).await.unwrap();
+        let (ours, theirs) = if rows[0].label == "werkweb" {
+            (&rows[0], &rows[1])
+        } else {
+            (&rows[1], &rows[0])
+        };
+        let mut active: label_plugin::ActiveModel = ours.clone().into();
+        active.sealed_secrets = Set(theirs.sealed_secrets.clone());
+        active.update(&app.db).await.unwrap();
+        let opened = etalage_core::plugins::registry::all_enabled(&app.db, &key).await;
+        assert!(opened.is_err(), "a swapped row opened: {opened:?}");
+        let opened = etalage_core::plugins::registry::for_label(&app.db, &key, "werkweb").await;
+        assert!(opened.is_err(), "a swapped row opened: {opened:?}");
     }
 );
 

@@ -13,6 +13,7 @@ mod labels;
 mod people;
 pub(crate) mod plugins;
 pub(crate) use plugins::parse_rank_batch;
+mod processors;
 mod role_policies;
 mod session;
 mod site;
@@ -38,6 +39,7 @@ pub fn table() -> guard::Routes {
         .merge(jobs::routes())
         .merge(api::routes())
         .merge(plugins::routes())
+        .merge(processors::routes())
 }
 
 /// The routes' specifications, for tests and documentation.

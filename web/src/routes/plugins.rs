@@ -1,7 +1,9 @@
-//! Plugins in the console and the API: platform admins install versions and keep the
-//! processors register (PRV-2); label operators enable plugins for their label with settings,
-//! secrets and allowed hosts; the matching API ranks candidates through the label's matcher.
-//! Every hand-over of personal data to a plugin is recorded as a disclosure.
+//! Plugins in the console and the API: platform admins install versions; label operators
+//! enable plugins for their label with settings and secrets — a processor plugin acting for an
+//! entry of the processors register (`routes/processors.rs`), whose endpoints are all it may
+//! reach; the matching API ranks candidates through the label's matcher. Every hand-over of
+//! personal data to a plugin is recorded as a disclosure. Pages and API share one core call
+//! per action (`registry::configure`, `registry::store_installed`, `handover::rank`).
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -17,7 +19,7 @@ use etalage_core::plugins::{
     CandidateFeatures, MatchBatch, PluginError, VacancyProfile, WeightedSkill,
     handover::{self, Recipient},
 };
-use etalage_core::processors::{self, ProcessorInput};
+use etalage_core::processors;
 use etalage_core::{CoreError, CoreResult};
 use etalage_plugin_host::{Artefact, HostError, Loaded};
 use minijinja::{Value, context};
@@ -35,15 +37,17 @@ use crate::state::AppState;
     paths(
         installed_api,
         upload_api,
-        processors_api,
-        register_api,
+        // The register's operations live with the register; listed here so the one plugins
+        // document the API merges keeps them.
+        super::processors::processors_api,
+        super::processors::register_api,
         label_plugins_api,
         configure_api,
         rank_api
     ),
     components(schemas(
         InstalledPluginDto,
-        ProcessorDto,
+        super::processors::ProcessorDto,
         LabelPluginDto,
         LabelPluginRequest,
         RankRequest,
@@ -76,18 +80,6 @@ pub fn routes() -> Routes {
         )
         .add(
             Method::GET,
-            "/admin/processors",
-            perm("plugin", "install", Platform),
-            get(processors_page),
-        )
-        .add(
-            Method::POST,
-            "/admin/processors",
-            perm("plugin", "install", Platform),
-            post(register_page),
-        )
-        .add(
-            Method::GET,
             "/admin/labels/{slug}/plugins",
             perm("plugin", "read", PathLabel),
             get(label_plugins_page),
@@ -115,18 +107,6 @@ pub fn routes() -> Routes {
             "/api/v1/admin/plugins",
             perm("plugin", "install", Platform),
             post(upload_api).layer(upload_limit),
-        )
-        .add(
-            Method::GET,
-            "/api/v1/admin/processors",
-            perm("plugin", "install", Platform),
-            get(processors_api),
-        )
-        .add(
-            Method::POST,
-            "/api/v1/admin/processors",
-            perm("plugin", "install", Platform),
-            post(register_api),
         )
         .add(
             Method::GET,
@@ -182,7 +162,7 @@ async fn install(
             wasm,
             wasm_sha256: artefact.wasm_sha256,
             compiled: artefact.compiled,
-            compiled_sha256: artefact.compiled_sha256,
+            compiled_mac: artefact.compiled_mac,
             engine_hash: artefact.engine_hash,
         },
         Actor::Account(actor),
@@ -335,135 +315,6 @@ async fn installed_api(
     ))
 }
 
-async fn processors_page(
-    State(state): State<AppState>,
-    _granted: Granted,
-    page: PageCtx,
-) -> AppResult<Response> {
-    render_processors(&state, &page, StatusCode::OK, None).await
-}
-
-async fn render_processors(
-    state: &AppState,
-    page: &PageCtx,
-    status: StatusCode,
-    error: Option<String>,
-) -> AppResult<Response> {
-    let list = processors::list(&state.db).await?;
-    Ok(page.render_status(state, status, "admin_processors.html", context! { section => "processors", processors => Value::from_serialize(&list), error => error }))
-}
-
-#[derive(Deserialize)]
-struct ProcessorForm {
-    name: String,
-    purpose: String,
-    data_categories: String,
-    agreement_reference: String,
-}
-
-async fn register_page(
-    State(state): State<AppState>,
-    granted: Granted,
-    page: PageCtx,
-    axum::Form(form): axum::Form<ProcessorForm>,
-) -> AppResult<Response> {
-    let input = ProcessorInput {
-        name: form.name,
-        purpose: form.purpose,
-        data_categories: form
-            .data_categories
-            .split(',')
-            .map(str::to_string)
-            .collect(),
-        agreement_reference: form.agreement_reference,
-    };
-    match processors::save(
-        &state.db,
-        None,
-        input,
-        Actor::Account(granted.account()?.id),
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&page.link("/admin/processors")).into_response()),
-        Err(CoreError::Invalid { field, message }) => {
-            render_processors(
-                &state,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(format!("{field}: {message}")),
-            )
-            .await
-        }
-        Err(CoreError::Conflict(message)) => {
-            render_processors(&state, &page, StatusCode::CONFLICT, Some(message)).await
-        }
-        Err(other) => Err(other.into()),
-    }
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct ProcessorDto {
-    #[serde(default)]
-    id: i64,
-    name: String,
-    purpose: String,
-    data_categories: Vec<String>,
-    agreement_reference: String,
-}
-
-/// The processors register.
-#[utoipa::path(get, path = "/api/v1/admin/processors", tag = "plugins", responses((status = 200, body = Vec<ProcessorDto>)))]
-async fn processors_api(
-    State(state): State<AppState>,
-    _granted: Granted,
-) -> AppResult<Json<Vec<ProcessorDto>>> {
-    Ok(Json(
-        processors::list(&state.db)
-            .await?
-            .into_iter()
-            .map(|p| ProcessorDto {
-                id: p.id,
-                name: p.name,
-                purpose: p.purpose,
-                data_categories: p.data_categories,
-                agreement_reference: p.agreement_reference,
-            })
-            .collect(),
-    ))
-}
-
-/// Register a processor (PRV-2).
-#[utoipa::path(post, path = "/api/v1/admin/processors", tag = "plugins", request_body = ProcessorDto, responses((status = 201, body = ProcessorDto)))]
-async fn register_api(
-    State(state): State<AppState>,
-    granted: Granted,
-    ApiJson(body): ApiJson<ProcessorDto>,
-) -> AppResult<(StatusCode, Json<ProcessorDto>)> {
-    let p = processors::save(
-        &state.db,
-        None,
-        ProcessorInput {
-            name: body.name,
-            purpose: body.purpose,
-            data_categories: body.data_categories,
-            agreement_reference: body.agreement_reference,
-        },
-        Actor::Account(granted.account()?.id),
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ProcessorDto {
-            id: p.id,
-            name: p.name,
-            purpose: p.purpose,
-            data_categories: p.data_categories,
-            agreement_reference: p.agreement_reference,
-        }),
-    ))
-}
-
 async fn label_plugins_page(
     State(state): State<AppState>,
     granted: Granted,
@@ -549,8 +400,6 @@ struct ConfigureForm {
     #[serde(default)]
     secrets: String,
     #[serde(default)]
-    allowed_hosts: String,
-    #[serde(default)]
     processor_id: String,
 }
 
@@ -587,11 +436,6 @@ async fn configure_page(
             version: version.to_string(),
             settings: key_values("settings", &form.settings)?,
             secrets: key_values("secrets", &form.secrets)?,
-            allowed_hosts: form
-                .allowed_hosts
-                .split([',', '\n', ' '])
-                .map(str::to_string)
-                .collect(),
             processor_id: form.processor_id.trim().parse().ok(),
         };
         Ok::<_, AppError>(input)
@@ -658,7 +502,8 @@ pub struct LabelPluginDto {
     settings: BTreeMap<String, String>,
     /// Names only: secret values are never shown back.
     secret_names: Vec<String>,
-    allowed_hosts: Vec<String>,
+    /// The processors register entry it acts for (processor plugins): its endpoints are all
+    /// the plugin may reach.
     processor_id: Option<i64>,
 }
 
@@ -670,7 +515,6 @@ impl From<registry::LabelPluginView> for LabelPluginDto {
             kind: v.kind,
             settings: v.settings,
             secret_names: v.secret_names,
-            allowed_hosts: v.allowed_hosts,
             processor_id: v.processor_id,
         }
     }
@@ -700,9 +544,9 @@ pub struct LabelPluginRequest {
     /// Empty values keep the stored secret.
     #[serde(default)]
     secrets: BTreeMap<String, String>,
-    #[serde(default)]
-    allowed_hosts: Vec<String>,
-    /// Required for processor plugins: their entry in the processors register.
+    /// Required for processor plugins: their entry in the processors register, which decides
+    /// where the plugin may send data (an operator never types an address; `base_url` is not
+    /// a setting an operator can give).
     processor_id: Option<i64>,
 }
 
@@ -724,7 +568,6 @@ async fn configure_api(
             version: body.version,
             settings: body.settings,
             secrets: body.secrets,
-            allowed_hosts: body.allowed_hosts,
             processor_id: body.processor_id,
         },
     )

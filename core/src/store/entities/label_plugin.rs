@@ -13,8 +13,6 @@ pub struct Model {
     pub settings: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub sealed_secrets: Option<String>,
-    #[sea_orm(column_type = "Text")]
-    pub allowed_hosts: String,
     pub processor_id: Option<i64>,
     pub updated_at: DateTimeUtc,
 }

@@ -16,7 +16,9 @@ pub struct Model {
     pub wasm_sha256: String,
     #[sea_orm(column_type = "Blob")]
     pub compiled: Vec<u8>,
-    pub compiled_sha256: String,
+    /// HMAC-SHA256 under a key derived from the server key, over the engine hash and
+    /// `compiled`: checked before the bytes are ever given to the engine.
+    pub compiled_mac: String,
     pub engine_hash: String,
     pub installed_by: Option<i64>,
     pub installed_at: DateTimeUtc,

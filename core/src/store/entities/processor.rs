@@ -13,6 +13,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub data_categories: String,
     pub agreement_reference: String,
+    /// JSON list of the base URLs the processor may be reached at (scheme, host, port, path).
+    #[sea_orm(column_type = "Text")]
+    pub endpoints: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

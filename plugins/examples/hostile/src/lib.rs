@@ -39,6 +39,32 @@ impl Processor for Hostile {
                 http::request("GET", "http://169.254.169.254/latest/meta-data/", &[])
                     .map(|r| format!("got {}", r.status))
             }
+            // GET the `url` setting: where the host lets it go is what the tests look at.
+            "fetch" => {
+                let url = config::get("url").unwrap_or_default();
+                http::request("GET", &url, &[]).map(|r| format!("got {}", r.status))
+            }
+            // Address another site than the one connected to.
+            "set-host" => {
+                let url = config::get("url").unwrap_or_default();
+                http::request("GET", &url, &[("Host", "metadata.google.internal")])
+                    .map(|r| format!("got {}", r.status))
+            }
+            // Fail with the provider's whole answer in the message, as careless code does.
+            "echo-answer" => {
+                let url = config::get("url").unwrap_or_default();
+                let response = http::request("GET", &url, &[])?;
+                let body = String::from_utf8_lossy(&response.body);
+                etalage_plugin_sdk::log::warn(&format!("provider answered: {body}"));
+                Err(format!("provider answered {}: {body}", response.status))
+            }
+            // Log special data, as careless code does.
+            "log-special" => {
+                etalage_plugin_sdk::log::info(
+                    "placing bsn 111.222.333, iban NL91 ABNA 0417 1643 00, passport NX1234567",
+                );
+                Ok("logged".into())
+            }
             "read-file" => std::fs::read_to_string("/etc/passwd")
                 .map(|text| format!("read {} bytes", text.len()))
                 .map_err(|e| format!("cannot read: {e}")),

@@ -1,7 +1,8 @@
 //! Keeps the newsletter provider's list in step (WEB-3): subscribe with the opt-in source,
 //! unsubscribe, erase.
 //!
-//! Settings: `base_url`, `list_id`. Secret: `api_key`.
+//! `base_url` is the first endpoint of the processors register entry the plugin acts for (the
+//! host fills it in). Settings: `list_id`. Secret: `api_key`.
 use etalage_plugin_sdk::{Processor, Subscriber, config, http, register_processor};
 use serde_json::json;
 
@@ -9,7 +10,7 @@ struct NewsletterConnector;
 
 fn list_url() -> Result<String, String> {
     let base =
-        config::get("base_url").ok_or("set base_url to the newsletter provider's API address")?;
+        config::get("base_url").ok_or("the processors register entry names no endpoint")?;
     let list = config::get("list_id").ok_or("set list_id to the mailing list's id")?;
     Ok(format!(
         "{}/lists/{list}/members",

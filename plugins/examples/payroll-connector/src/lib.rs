@@ -1,7 +1,8 @@
 //! Sends a temporary-worker placement to the payroll partner (TMP-1): the special data goes
 //! straight to the payroll system, and only its reference comes back.
 //!
-//! Settings: `base_url` (e.g. `https://api.payroll.example/v1`). Secret: `api_key`.
+//! `base_url` is the first endpoint of the processors register entry the plugin acts for (the
+//! host fills it in; operators cannot set it). Secret: `api_key`.
 use etalage_plugin_sdk::{Placement, Processor, config, http, log, register_processor};
 use serde_json::json;
 
@@ -10,7 +11,7 @@ struct PayrollConnector;
 fn base_url() -> Result<String, String> {
     config::get("base_url")
         .map(|u| u.trim_end_matches('/').to_string())
-        .ok_or_else(|| "set base_url to the payroll provider's API address".into())
+        .ok_or_else(|| "the processors register entry names no endpoint".into())
 }
 
 fn auth() -> Result<String, String> {
@@ -19,15 +20,12 @@ fn auth() -> Result<String, String> {
         .ok_or_else(|| "set the api_key secret".into())
 }
 
-/// The provider's `id` from a JSON answer, or a readable error for anything else.
+/// The provider's `id` from a JSON answer, or a readable error for anything else. The error
+/// names the status only: the provider's answer may carry the special data it was sent, and
+/// operators read these messages.
 fn reference(response: http::Response) -> Result<String, String> {
     if !(200..300).contains(&response.status) {
-        let body = String::from_utf8_lossy(&response.body);
-        return Err(format!(
-            "payroll provider answered {}: {}",
-            response.status,
-            body.chars().take(200).collect::<String>()
-        ));
+        return Err(format!("payroll provider answered {}", response.status));
     }
     let value: serde_json::Value = serde_json::from_slice(&response.body)
         .map_err(|e| format!("payroll provider sent no JSON: {e}"))?;

@@ -52,7 +52,7 @@ pub fn prepared(engine: &PluginEngine, name: &str) -> Prepared {
     let component = engine
         .load(
             &artefact.compiled,
-            &artefact.compiled_sha256,
+            &artefact.compiled_mac,
             &artefact.engine_hash,
         )
         .unwrap();
@@ -69,6 +69,6 @@ pub fn context(label: &str, plugin: &str, settings: &[(&str, &str)]) -> PluginCo
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         secrets: Default::default(),
-        allowed_hosts: vec![],
+        endpoints: vec![],
     }
 }
