@@ -7,6 +7,7 @@ mod m20261125_000002_authz;
 mod m20261125_000003_plugins;
 mod m20261125_000004_role_restrictions;
 mod m20261125_000005_plugin_interface;
+mod m20261125_000007_accounts;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_plugins::Migration),
             Box::new(m20261125_000004_role_restrictions::Migration),
             Box::new(m20261125_000005_plugin_interface::Migration),
+            Box::new(m20261125_000007_accounts::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::Request;
 use axum::http::StatusCode;
-use etalage_core::accounts::{LoginThrottle, setup};
+use etalage_core::accounts::{LoginThrottle, password, purge, setup};
 use etalage_core::jobs::{Worker, WorkerConfig};
 use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
 use etalage_core::store::{self, Db};
@@ -130,6 +130,10 @@ impl Application {
             .reload(&db, &secrets_key)
             .await
             .context("cannot load the enabled plugins")?;
+        password::set_concurrency(config.login.password_workers);
+        purge::ensure_scheduled(&db)
+            .await
+            .context("cannot schedule the daily purge")?;
         let state = AppState {
             authz,
             plugins,
@@ -213,7 +217,11 @@ impl Application {
                     ),
                 },
             )
-            .with_handler(self.mail.clone());
+            .with_handler(self.mail.clone())
+            .with_handler(Arc::new(purge::PurgeJob {
+                db: state.db.clone(),
+                throttle: state.throttle.clone(),
+            }));
             workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
         }
 

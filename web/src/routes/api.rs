@@ -177,6 +177,8 @@ pub struct ApiDoc;
 async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::routes::plugins::PluginsDoc::openapi());
+    doc.merge(crate::routes::account::AccountDoc::openapi());
+    doc.merge(crate::routes::accounts::AccountsDoc::openapi());
     let mut r = doc.to_pretty_json().unwrap_or_default().into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -1,4 +1,6 @@
 //! The routes, one module per resource, merged here.
+mod account;
+mod accounts;
 mod admin;
 pub mod api;
 mod assets;
@@ -25,6 +27,8 @@ pub fn table() -> guard::Routes {
         .merge(admin::routes())
         .merge(api::routes())
         .merge(plugins::routes())
+        .merge(account::routes())
+        .merge(accounts::routes())
 }
 
 /// The routes' specifications, for tests and documentation.
@@ -84,6 +88,13 @@ mod access_tests {
                 | "/privacy"
                 | "/privacy/{version}"
                 | "/login"
+                | "/login/unlock/{token}"
+                | "/account"
+                | "/account/password"
+                | "/account/sessions/{id}/end"
+                | "/api/v1/me/password"
+                | "/api/v1/me/sessions"
+                | "/api/v1/me/sessions/{id}"
                 | "/logout"
                 | "/password-reset"
                 | "/password-reset/{token}"
