@@ -12,6 +12,7 @@ mod m20261125_000003_plugins;
 mod m20261125_000004_role_restrictions;
 mod m20261125_000005_plugin_interface;
 mod m20261125_000009_processor_endpoints;
+mod m20261125_000007_accounts;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_role_restrictions::Migration),
             Box::new(m20261125_000005_plugin_interface::Migration),
             Box::new(m20261125_000009_processor_endpoints::Migration),
+            Box::new(m20261125_000007_accounts::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use etalage_core::accounts::reset::ResetRequestHandler;
-use etalage_core::accounts::{LoginThrottle, setup};
+use etalage_core::accounts::{LoginThrottle, password, purge, setup};
 use etalage_core::jobs::{Worker, WorkerConfig};
 use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
 use etalage_core::store::{self, Db};
@@ -142,6 +142,10 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
+        password::set_concurrency(config.login.password_workers);
+        purge::ensure_scheduled(&db)
+            .await
+            .context("cannot schedule the daily purge")?;
         let state = AppState {
             links: config.label_links(port),
             authz,
@@ -223,7 +227,11 @@ impl Application {
                 },
             )
             .with_handler(self.mail.clone())
-            .with_handler(Arc::new(ResetRequestHandler::new(state.db.clone())));
+            .with_handler(Arc::new(ResetRequestHandler::new(state.db.clone())))
+            .with_handler(Arc::new(purge::PurgeJob {
+                db: state.db.clone(),
+                throttle: state.throttle.clone(),
+            }));
             workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
         }
 

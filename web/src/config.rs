@@ -22,8 +22,12 @@ pub struct Config {
     pub labels_dir: Option<PathBuf>,
     /// `pretty` or `json`.
     pub log_format: LogFormat,
-    /// Trust the left-most `X-Forwarded-For` address (only behind a proxy that sets it).
+    /// Take the client address from `X-Forwarded-For` (only behind proxies that append to it).
     pub trust_forwarded_for: bool,
+    /// How many proxies of ours stand in front and each append to `X-Forwarded-For`: the client
+    /// is the entry this many places from the right. Anything further left was written by the
+    /// client and is ignored.
+    pub trusted_proxy_hops: usize,
     /// 32 bytes in base64 that seal secrets at rest; unset means a key file
     /// `<data_dir>/secrets.key`, created on first start. Set it when servers share a database.
     pub secrets_key: Option<SecretString>,
@@ -63,6 +67,17 @@ pub struct HttpConfig {
 pub struct SessionConfig {
     /// A session ends after this many hours without use.
     pub idle_hours: i64,
+    /// A session ends this many hours after login, however much it is used.
+    pub absolute_hours: i64,
+}
+
+impl SessionConfig {
+    pub fn lifetime(&self) -> etalage_core::accounts::sessions::Lifetime {
+        etalage_core::accounts::sessions::Lifetime {
+            idle: chrono::Duration::hours(self.idle_hours),
+            absolute: chrono::Duration::hours(self.absolute_hours),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -71,6 +86,9 @@ pub struct LoginConfig {
     pub max_failures_per_account: u64,
     pub max_failures_per_ip: u64,
     pub window_secs: u64,
+    /// Password hashes or checks (argon2) running at once; 0 means one per CPU core. Further
+    /// logins wait for a free slot off the async workers.
+    pub password_workers: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -180,6 +198,7 @@ impl Default for Config {
             labels_dir: None,
             log_format: LogFormat::Pretty,
             trust_forwarded_for: false,
+            trusted_proxy_hops: 1,
             secrets_key: None,
             reload_secs: 10,
             http: HttpConfig::default(),
@@ -205,7 +224,10 @@ impl Default for HttpConfig {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig { idle_hours: 12 }
+        SessionConfig {
+            idle_hours: 12,
+            absolute_hours: 7 * 24,
+        }
     }
 }
 
@@ -215,6 +237,7 @@ impl Default for LoginConfig {
             max_failures_per_account: 5,
             max_failures_per_ip: 20,
             window_secs: 15 * 60,
+            password_workers: 0,
         }
     }
 }
@@ -246,6 +269,7 @@ const KNOWN_KEYS: &[&str] = &[
     "labels_dir",
     "log_format",
     "trust_forwarded_for",
+    "trusted_proxy_hops",
     "secrets_key",
     "reload_secs",
     "http",
@@ -346,6 +370,12 @@ impl Config {
         }
         if self.session.idle_hours <= 0 {
             return Err("session.idle_hours must be at least 1".into());
+        }
+        if self.session.absolute_hours < self.session.idle_hours {
+            return Err("session.absolute_hours must be at least session.idle_hours".into());
+        }
+        if self.trust_forwarded_for && self.trusted_proxy_hops == 0 {
+            return Err("trusted_proxy_hops must be at least 1 with trust_forwarded_for".into());
         }
         if self
             .mail

@@ -10,6 +10,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../templates/home.html")),
     ("privacy.html", include_str!("../templates/privacy.html")),
     ("login.html", include_str!("../templates/login.html")),
+    ("account.html", include_str!("../templates/account.html")),
     (
         "reset_request.html",
         include_str!("../templates/reset_request.html"),

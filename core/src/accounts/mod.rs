@@ -4,10 +4,12 @@
 pub mod invite;
 pub mod password;
 pub mod people;
+pub mod purge;
 pub mod reset;
 pub mod sessions;
 pub mod setup;
 pub mod throttle;
+pub mod unlock;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -87,7 +89,10 @@ pub async fn create(
     password: Option<&Password>,
 ) -> CoreResult<Account> {
     let display_name = parse_display_name(display_name)?;
-    let password_hash = password.map(password::hash).transpose()?;
+    let password_hash = match password {
+        Some(p) => Some(password::hash_async(p).await?),
+        None => None,
+    };
     let now = time::now();
     let row = account::ActiveModel {
         email: Set(email.as_str().to_string()),
@@ -224,8 +229,10 @@ pub async fn list(conn: &impl ConnectionTrait) -> CoreResult<Vec<Account>> {
 /// Checks e-mail and password under the login throttle and returns the account.
 ///
 /// Every failure looks the same to the caller (`Unauthenticated`), whether the address is
-/// unknown or the password wrong, and takes the same time; the throttle answers before any
-/// password is checked, so guessing stays slow however fast the requests come.
+/// unknown or the password wrong, and takes the same time; the throttle admits the attempt
+/// before any password is checked, so guessing stays slow however fast (or parallel) the
+/// requests come. A disabled account is named as such (`Forbidden`) only after its correct
+/// password.
 pub async fn authenticate(
     db: &DatabaseConnection,
     throttle: &LoginThrottle,
@@ -233,28 +240,132 @@ pub async fn authenticate(
     password_attempt: &str,
     client: &ClientAddr,
 ) -> CoreResult<Account> {
+    authenticate_as(db, throttle, email_raw, password_attempt, client, false).await
+}
+
+/// As [`authenticate`]; `owner_unlocked` skips the per-address limit for the owner who proved
+/// they read the address's mail (an unlock link), never the per-client one.
+pub async fn authenticate_as(
+    db: &DatabaseConnection,
+    throttle: &LoginThrottle,
+    email_raw: &str,
+    password_attempt: &str,
+    client: &ClientAddr,
+    owner_unlocked: bool,
+) -> CoreResult<Account> {
     let email_key = email_raw.trim().to_lowercase();
-    throttle.check(db, &email_key, client).await?;
+    let attempt = throttle
+        .admit(db, &email_key, client, owner_unlocked)
+        .await?;
     let row = match Email::parse(email_raw) {
-        Ok(email) => find_by_email(db, &email).await?,
+        Ok(email) => {
+            account::Entity::find()
+                .filter(account::Column::Email.eq(email.as_str()))
+                .one(db)
+                .await?
+        }
         Err(_) => None,
     };
-    let verified = match row.as_ref().and_then(|r| r.password_hash.as_deref()) {
-        Some(stored) => password::verify(stored, password_attempt),
-        None => {
-            password::verify_against_nothing(password_attempt);
-            false
-        }
-    };
+    let stored = row.as_ref().and_then(|r| r.password_hash.clone());
+    let verified = password::verify_async(stored, password_attempt).await?;
     let Some(row) = row.filter(|_| verified) else {
-        throttle.record_failure(db, &email_key, client).await?;
+        // The attempt's records stay: they are the failure the throttle counts.
         return Err(CoreError::Unauthenticated);
     };
-    throttle.clear_account(db, &email_key).await?;
+    attempt.withdraw(db).await?;
+    if row.disabled_at.is_some() {
+        return Err(CoreError::Forbidden);
+    }
+    // A login by the owner forgives the address's failures; one through an unlock link does
+    // not, so whoever made them stays throttled.
+    if !owner_unlocked {
+        throttle.clear_account(db, &email_key).await?;
+    }
     let mut active: account::ActiveModel = row.clone().into();
     active.last_login_at = Set(Some(time::now()));
     active.update(db).await?;
     to_account(db, row).await
+}
+
+/// Platform admins disable an account (`disabled: true`, all its sessions end in the same
+/// transaction) or enable it again; audited. Nobody disables their own account.
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    account_id: i64,
+    disabled: bool,
+    by: i64,
+    request_id: Option<String>,
+) -> CoreResult<()> {
+    if account_id == by && disabled {
+        return Err(CoreError::Conflict(
+            "you cannot disable your own account".into(),
+        ));
+    }
+    let txn = db.begin().await?;
+    let disabled_at = disabled.then(time::now);
+    let result = account::Entity::update_many()
+        .col_expr(account::Column::DisabledAt, disabled_at.into())
+        .col_expr(account::Column::UpdatedAt, time::now().into())
+        .filter(account::Column::Id.eq(account_id))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(CoreError::NotFound("account"));
+    }
+    if disabled {
+        sessions::revoke_all(&txn, account_id).await?;
+    }
+    let action = if disabled {
+        "account.disable"
+    } else {
+        "account.enable"
+    };
+    audit::record(
+        &txn,
+        AuditEntry::new(Actor::Account(by), action, format!("account:{account_id}"))
+            .request_id(request_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The signed-in person changes their own password: the current one is checked first (under
+/// the same throttle as a login, so a stolen session cannot guess it), then every other session
+/// of theirs ends.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    throttle: &LoginThrottle,
+    me: &Account,
+    current: &str,
+    new: &Password,
+    client: &ClientAddr,
+    keep_session_token: &str,
+) -> CoreResult<()> {
+    let email_key = me.email.to_lowercase();
+    let attempt = throttle.admit(db, &email_key, client, false).await?;
+    let stored = account::Entity::find_by_id(me.id)
+        .one(db)
+        .await?
+        .and_then(|r| r.password_hash);
+    if !password::verify_async(stored, current).await? {
+        return Err(CoreError::invalid(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    attempt.withdraw(db).await?;
+    let txn = db.begin().await?;
+    write_password(
+        &txn,
+        me.id,
+        new,
+        Actor::Account(me.id),
+        Some(keep_session_token),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Sets a new password, ends every session of the account (whoever had it logged in is out),
@@ -265,7 +376,19 @@ pub async fn set_password(
     password: &Password,
     actor: Actor,
 ) -> CoreResult<()> {
-    let hash = password::hash(password)?;
+    write_password(conn, account_id, password, actor, None).await
+}
+
+/// Stores the new hash and ends the account's sessions but `keep_session` (the session of the
+/// person who changed it, when they did so while logged in).
+async fn write_password(
+    conn: &impl ConnectionTrait,
+    account_id: i64,
+    password: &Password,
+    actor: Actor,
+    keep_session: Option<&str>,
+) -> CoreResult<()> {
+    let hash = password::hash_async(password).await?;
     let result = account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Some(hash).into())
         .col_expr(account::Column::UpdatedAt, time::now().into())
@@ -275,7 +398,10 @@ pub async fn set_password(
     if result.rows_affected == 0 {
         return Err(CoreError::NotFound("account"));
     }
-    sessions::revoke_all(conn, account_id).await?;
+    match keep_session {
+        Some(token) => sessions::revoke_others(conn, account_id, token).await?,
+        None => sessions::revoke_all(conn, account_id).await?,
+    }
     audit::record(
         conn,
         AuditEntry::new(

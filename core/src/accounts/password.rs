@@ -1,7 +1,14 @@
 //! Password hashing with argon2id (PRV-6), with the crate's defaults (19 MiB, 2 passes, 1 lane:
 //! OWASP's recommended minimum). The parameters are stored inside each hash, so raising them
 //! later keeps old hashes verifiable.
-use std::sync::OnceLock;
+//!
+//! Each hash or verification costs tens of milliseconds of CPU. Run on the async workers, a burst
+//! of logins would stall every request of every label; so the async entry points ([`hash_async`],
+//! [`verify_async`]) run the work on the blocking pool, at most [`set_concurrency`] at a time
+//! (one per core by default): further logins wait their turn instead of taking the server.
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, password_hash::rand_core::OsRng};
@@ -38,6 +45,61 @@ pub fn verify_against_nothing(attempt: &str) {
             .unwrap_or_default()
     });
     let _ = verify(stored, attempt);
+}
+
+static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+
+fn default_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Sets how many hashes or verifications may run at once in this process (0: one per core);
+/// only the first call counts (the server calls it once at start, from its configuration).
+pub fn set_concurrency(permits: usize) {
+    let permits = match permits {
+        0 => default_concurrency(),
+        n => n,
+    };
+    let _ = PERMITS.set(Arc::new(Semaphore::new(permits)));
+}
+
+fn permits() -> Arc<Semaphore> {
+    Arc::clone(PERMITS.get_or_init(|| Arc::new(Semaphore::new(default_concurrency()))))
+}
+
+/// Runs `work` on the blocking pool once a permit is free.
+async fn on_blocking_pool<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> CoreResult<T> {
+    let _permit = permits()
+        .acquire_owned()
+        .await
+        .map_err(|_| CoreError::Internal("password work pool closed".into()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| CoreError::Internal(format!("password work failed: {e}")))
+}
+
+/// [`hash`], off the async workers.
+pub async fn hash_async(password: &Password) -> CoreResult<String> {
+    let password = password.clone();
+    on_blocking_pool(move || hash(&password)).await?
+}
+
+/// [`verify`] against `stored`, or [`verify_against_nothing`] when there is no hash, off the
+/// async workers. Either way it takes the time of one verification.
+pub async fn verify_async(stored: Option<String>, attempt: &str) -> CoreResult<bool> {
+    let attempt = attempt.to_string();
+    on_blocking_pool(move || match stored {
+        Some(stored) => verify(&stored, &attempt),
+        None => {
+            verify_against_nothing(&attempt);
+            false
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use etalage_core::jobs::{self, JobError, JobHandler, NewJob, Worker, WorkerConfig};
 use etalage_core::mail::{self, OutgoingMail};
 use etalage_tests::{TestApp, storage_test};
-use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 fn mail_to(to: &str) -> OutgoingMail {
     OutgoingMail {
@@ -32,7 +32,9 @@ storage_test!(
         // Once sent, the job keeps no copy of the mail. The file lands before the worker
         // commits the job as done, so wait for that commit rather than race it.
         let row = etalage_tests::wait_until("the mail job to be marked done", || async {
+            // The queue also holds the next night's purge; this is about the mail job.
             let found = etalage_core::store::entities::job::Entity::find()
+                .filter(etalage_core::store::entities::job::Column::Kind.eq(mail::JOB_KIND))
                 .one(&app.db)
                 .await
                 .unwrap()

@@ -2,6 +2,7 @@
 //! PostgreSQL (`storage_test!`); names start with the requirement they prove.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod api;
 mod auth;
 mod browser;

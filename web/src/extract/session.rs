@@ -24,8 +24,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         let account = match cookies::get(&parts.headers, cookies::SESSION) {
             Some(token) => {
-                let ttl = chrono::Duration::hours(state.config.session.idle_hours);
-                sessions::lookup(&state.db, &token, ttl).await?
+                sessions::lookup(&state.db, &token, state.config.session.lifetime()).await?
             }
             None => None,
         };

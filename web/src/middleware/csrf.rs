@@ -2,12 +2,16 @@
 //!
 //! - Forms (urlencoded, multipart, text/plain — what a foreign page can submit without asking)
 //!   must carry the token: a `csrf` field, an `X-CSRF-Token` header, or `?csrf=` for uploads.
+//!   The token is bound to the browser's session (or pre-session id), see `extract::csrf`.
 //! - Anything else (JSON) cannot be sent cross-site without a CORS preflight, which we never
-//!   grant; on top, an `Origin` header that names another host is refused.
-//! - `Sec-Fetch-Site: cross-site` on an unsafe method is refused outright.
+//!   grant.
+//! - On every unsafe request, form or not, an `Origin` (or, without one, a `Referer`) that
+//!   names another host is refused, and so is `Sec-Fetch-Site: cross-site`.
+//! - Two session or CSRF cookies in one request mean one was planted beside ours (another
+//!   `Domain` or `Path`); such a request is refused rather than guessed at.
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -38,12 +42,10 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
     let is_form = content_type.starts_with("application/x-www-form-urlencoded")
         || content_type.starts_with("multipart/form-data")
         || content_type.starts_with("text/plain");
-    let nonce = cookies::get(headers, cookies::CSRF);
-
+    if !origin_matches_host(headers) || has_planted_cookie(headers) {
+        return AppError::Csrf.into_response();
+    }
     if !is_form {
-        if !origin_matches_host(headers) {
-            return AppError::Csrf.into_response();
-        }
         return next.run(req).await;
     }
 
@@ -59,7 +61,7 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
             })
         });
     if let Some(token) = header_token {
-        if verify_token(&state.csrf_key, nonce.as_deref(), &token) {
+        if verify_token(&state.csrf_key, req.headers(), &token) {
             return next.run(req).await;
         }
         return AppError::Csrf.into_response();
@@ -85,23 +87,110 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    if !verify_token(&state.csrf_key, nonce.as_deref(), &token) {
+    if !verify_token(&state.csrf_key, &parts.headers, &token) {
         return AppError::Csrf.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }
 
-/// No `Origin` (same-origin requests from older clients, non-browser clients) passes; an
-/// `Origin` must name the host the request was sent to.
-fn origin_matches_host(headers: &axum::http::HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+fn has_planted_cookie(headers: &HeaderMap) -> bool {
+    cookies::get_all(headers, cookies::SESSION).len() > 1
+        || cookies::get_all(headers, cookies::CSRF).len() > 1
+}
+
+/// A request without `Origin` and `Referer` (non-browser clients, or a browser told to send no
+/// referrer) passes; otherwise the first of them present must name the host the request was
+/// sent to, scheme and all.
+fn origin_matches_host(headers: &HeaderMap) -> bool {
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    let Some(source) = source else {
         return true;
+    };
+    let Ok(url) = url::Url::parse(source) else {
+        // `Origin: null` (sandboxed frames, some redirects) and garbage are not this site.
+        return false;
     };
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+    let Some(source_host) = url.host_str() else {
+        return false;
+    };
+    let source_authority = match url.port() {
+        Some(port) => format!("{source_host}:{port}"),
+        None => source_host.to_string(),
+    };
+    !host.is_empty() && source_authority.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.append(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn sec_origin_and_referer_must_name_this_host() {
+        let host = (header::HOST, "werkweb.localhost:8080");
+        assert!(origin_matches_host(&headers(&[host.clone()])));
+        assert!(origin_matches_host(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "http://werkweb.localhost:8080")
+        ])));
+        assert!(!origin_matches_host(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "http://evil.localhost:8080")
+        ])));
+        assert!(!origin_matches_host(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "null")
+        ])));
+        assert!(origin_matches_host(&headers(&[
+            host.clone(),
+            (
+                header::REFERER,
+                "http://werkweb.localhost:8080/login?next=/"
+            )
+        ])));
+        assert!(!origin_matches_host(&headers(&[
+            host.clone(),
+            (
+                header::REFERER,
+                "http://werkweb.localhost.evil.example:8080/"
+            )
+        ])));
+        // Userinfo cannot smuggle our host name in front of another.
+        assert!(!origin_matches_host(&headers(&[
+            host,
+            (
+                header::REFERER,
+                "http://werkweb.localhost:8080@evil.example/"
+            )
+        ])));
+    }
+
+    #[test]
+    fn sec_a_second_session_cookie_beside_ours_is_refused() {
+        let host = (header::HOST, "werkweb.localhost");
+        assert!(!has_planted_cookie(&headers(&[
+            host.clone(),
+            (header::COOKIE, "etalage_session=a")
+        ])));
+        assert!(has_planted_cookie(&headers(&[
+            host,
+            (header::COOKIE, "etalage_session=a; etalage_session=b")
+        ])));
+    }
 }

@@ -46,6 +46,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::audit::AuditDoc::openapi());
     doc.merge(crate::routes::jobs::JobsDoc::openapi());
     doc.merge(crate::routes::plugins::PluginsDoc::openapi());
+    doc.merge(crate::routes::account::AccountDoc::openapi());
+    doc.merge(crate::routes::accounts::AccountsDoc::openapi());
     doc
 }
 

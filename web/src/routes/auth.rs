@@ -10,7 +10,7 @@ use crate::routes::guard::{Access, Routes};
 use axum::Form;
 use cookie::SameSite;
 use etalage_core::CoreError;
-use etalage_core::accounts::{self, Account, reset, sessions, setup};
+use etalage_core::accounts::{self, Account, reset, sessions, setup, unlock};
 use etalage_core::audit::{self, Actor, AuditEntry};
 use etalage_core::domain::{Email, Password};
 use minijinja::context;
@@ -28,6 +28,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .add(Method::GET, "/login", AUTH, get(login_form))
         .add(Method::POST, "/login", AUTH, post(login))
+        .add(Method::GET, "/login/unlock/{token}", AUTH, get(unlock_form))
         .add(Method::POST, "/logout", AUTH, post(logout))
         .add(Method::GET, "/password-reset", AUTH, get(reset_form))
         .add(Method::POST, "/password-reset", AUTH, post(reset_request))
@@ -71,6 +72,28 @@ struct LoginForm {
     email: String,
     password: String,
     next: Option<String>,
+    /// The token of an unlock link mailed to the address (see `accounts::unlock`).
+    unlock: Option<String>,
+}
+
+/// The login form reached from an unlock link: it carries the token along.
+async fn unlock_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let valid = unlock::account_of(&state.db, &token).await?.is_some();
+    let (status, notice) = if valid {
+        (StatusCode::OK, page.t("login_unlock_hint"))
+    } else {
+        (StatusCode::GONE, page.t("login_unlock_expired"))
+    };
+    Ok(page.render_status(
+        &state,
+        status,
+        "login.html",
+        context! { notice => notice, email => "", unlock => valid.then_some(token) },
+    ))
 }
 
 /// Starts a session for `account`: a new token every time (no session fixation), the old one
@@ -84,8 +107,16 @@ pub async fn start_session(
     if let Some(old) = cookies::get(headers, cookies::SESSION) {
         sessions::revoke(&state.db, &old).await?;
     }
-    let ttl = chrono::Duration::hours(state.config.session.idle_hours);
-    let token = sessions::create(&state.db, account.id, ttl).await?;
+    let client = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let token = sessions::create(
+        &state.db,
+        account.id,
+        state.config.session.lifetime(),
+        client,
+    )
+    .await?;
     audit::record(
         &state.db,
         AuditEntry::new(
@@ -107,34 +138,64 @@ async fn login(
     ClientIp(client): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let result = accounts::authenticate(
+    let unlock_token = form.unlock.as_deref().filter(|t| !t.is_empty());
+    let owner_unlocked = match unlock_token {
+        Some(token) => unlock::unlocks(&state.db, token, &form.email).await?,
+        None => false,
+    };
+    let result = accounts::authenticate_as(
         &state.db,
         &state.throttle,
         &form.email,
         &form.password,
         &client,
+        owner_unlocked,
     )
     .await;
     let account = match result {
         Ok(account) => account,
-        Err(err @ (CoreError::Unauthenticated | CoreError::Throttled { .. })) => {
+        Err(
+            err @ (CoreError::Unauthenticated | CoreError::Throttled { .. } | CoreError::Forbidden),
+        ) => {
             let (status, message) = match err {
-                CoreError::Throttled { retry_after_secs } => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    page.t("login_throttled")
-                        .replace("{secs}", &retry_after_secs.to_string()),
-                ),
+                CoreError::Throttled { retry_after_secs } => {
+                    // The owner may be the one locked out by somebody's guesses: mail them a
+                    // way in (at most once per window, and only if the address is locked).
+                    unlock::offer(
+                        &state.db,
+                        &state.throttle,
+                        &form.email,
+                        &reset_context(&page),
+                    )
+                    .await?;
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        page.t("login_throttled")
+                            .replace("{secs}", &retry_after_secs.to_string()),
+                    )
+                }
+                // Only said after the right password: a disabled account is no secret to its
+                // owner, and nobody else learns it.
+                CoreError::Forbidden => {
+                    (StatusCode::FORBIDDEN, page.t("login_disabled").to_string())
+                }
                 _ => (StatusCode::UNAUTHORIZED, page.t("login_failed").to_string()),
             };
             return Ok(page.render_status(
                 &state,
                 status,
                 "login.html",
-                context! { next => form.next, error => message, email => form.email },
+                context! {
+                    next => form.next, error => message, email => form.email,
+                    unlock => unlock_token,
+                },
             ));
         }
         Err(other) => return Err(other.into()),
     };
+    if let Some(token) = unlock_token.filter(|_| owner_unlocked) {
+        unlock::spend(&state.db, token).await?;
+    }
     let cookie = start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
     let fallback = if account.is_platform_admin {
         page.link("/admin")

@@ -2,6 +2,8 @@
 //! pages and its API handlers side by side, both calling the same core function, so the two
 //! surfaces cannot drift apart; `api` holds only what the whole API shares (the document, the
 //! JSON extractor, problem details).
+mod account;
+mod accounts;
 pub mod api;
 mod assets;
 mod audit;
@@ -40,6 +42,8 @@ pub fn table() -> guard::Routes {
         .merge(api::routes())
         .merge(plugins::routes())
         .merge(processors::routes())
+        .merge(account::routes())
+        .merge(accounts::routes())
 }
 
 /// The routes' specifications, for tests and documentation.
@@ -201,6 +205,13 @@ mod access_tests {
                 | "/privacy"
                 | "/privacy/{version}"
                 | "/login"
+                | "/login/unlock/{token}"
+                | "/account"
+                | "/account/password"
+                | "/account/sessions/{id}/end"
+                | "/api/v1/me/password"
+                | "/api/v1/me/sessions"
+                | "/api/v1/me/sessions/{id}"
                 | "/logout"
                 | "/password-reset"
                 | "/password-reset/{token}"

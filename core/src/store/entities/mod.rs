@@ -10,6 +10,7 @@ pub mod job;
 pub mod label;
 pub mod label_plugin;
 pub mod login_attempt;
+pub mod login_unlock;
 pub mod password_reset;
 pub mod plugin;
 pub mod processor;
