@@ -123,8 +123,8 @@ pub fn is_iban(compact: &str) -> bool {
     remainder == 1
 }
 
-/// An IBAN starting at `start`, with or without single spaces between its characters; the
-/// longest reading that passes mod-97 wins. Its end.
+/// An IBAN starting at `start`, compact or in groups of four separated by single spaces; the
+/// longest reading that passes mod-97 and ends a word wins. Its end.
 fn iban_at(chars: &[char], start: usize) -> Option<usize> {
     if !(chars.get(start)?.is_ascii_alphabetic()
         && chars.get(start + 1)?.is_ascii_alphabetic()
@@ -143,7 +143,12 @@ fn iban_at(chars: &[char], start: usize) -> Option<usize> {
             compact.push(c.to_ascii_uppercase());
             i += 1;
             ends.push(i);
-        } else if c == ' ' && chars.get(i + 1).is_some_and(char::is_ascii_alphanumeric) {
+        } else if c == ' '
+            // IBANs are written in groups of four: a space elsewhere ends it, so the next
+            // word is not read as part of it.
+            && compact.len().is_multiple_of(4)
+            && chars.get(i + 1).is_some_and(char::is_ascii_alphanumeric)
+        {
             i += 1;
         } else {
             break;
