@@ -6,7 +6,7 @@
 //! processes. Each run schedules the next day's; a unique index on (kind, payload) keeps one
 //! waiting job per day however many processes schedule it (a finished job's payload is
 //! cleared, and no process schedules a day already begun).
-use chrono::{Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{Duration, NaiveDate, NaiveTime};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
@@ -78,7 +78,7 @@ pub async fn schedule(db: &DatabaseConnection, day: NaiveDate) -> CoreResult<()>
 }
 
 fn tomorrow() -> NaiveDate {
-    Utc::now().date_naive() + Duration::days(1)
+    crate::time::now().date_naive() + Duration::days(1)
 }
 
 /// Called at start: makes sure the next night's purge is on the queue (a fresh installation
