@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn sec_origin_and_referer_must_name_this_host() {
         let host = (header::HOST, "werkweb.localhost:8080");
-        assert!(origin_matches_host(&headers(&[host.clone()])));
+        assert!(origin_matches_host(&headers(std::slice::from_ref(&host))));
         assert!(origin_matches_host(&headers(&[
             host.clone(),
             (header::ORIGIN, "http://werkweb.localhost:8080")
