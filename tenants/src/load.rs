@@ -400,7 +400,12 @@ fn valid_public_url(raw: &str) -> Result<String, String> {
     if !matches!(url.scheme(), "https" | "http") {
         return bad("must start with https:// (or http://)");
     }
-    if url.host_str().is_none_or(str::is_empty) {
+    // The URL parser repairs `https:///path` into host `path`; an address typed without a host
+    // is a mistake to report, not to guess at.
+    let written_host = raw.trim().split_once("://").map(|(_, rest)| rest);
+    if url.host_str().is_none_or(str::is_empty)
+        || written_host.is_none_or(|rest| rest.is_empty() || rest.starts_with('/'))
+    {
         return bad("has no host");
     }
     if !url.username().is_empty() || url.password().is_some() {

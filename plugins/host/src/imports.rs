@@ -401,7 +401,7 @@ mod tests {
     }
 
     #[test]
-    fn sec_a_plugin_reaches_only_the_origins_of_its_register_entry() {
+    fn plg_3_a_plugin_reaches_only_the_origins_of_its_register_entry() {
         let ctx = ctx(&["https://api.payroll.example:443/v1"]);
         let policy = EndpointPolicy::default();
         assert!(allowed(&ctx, &policy, "https://api.payroll.example/v1/placements").is_ok());

@@ -298,3 +298,79 @@ async fn sec_one_label_saturating_its_share_leaves_another_label_answering() {
         );
     }
 }
+
+#[tokio::test]
+async fn plg_3_files_and_environment_are_not_there() {
+    let (result, _) = hostile("read-file").await;
+    match result {
+        Err(PluginError::Reported(message)) => {
+            assert!(message.contains("cannot read"), "{message}")
+        }
+        other => panic!("a plugin read a file: {other:?}"),
+    }
+    // The host's environment is full of variables (PATH, HOME, …); none reach the plugin.
+    assert!(std::env::vars().count() > 0);
+    let (result, _) = hostile("env").await;
+    assert_eq!(result.unwrap(), "0 variables");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn plg_3_a_stalled_plugin_does_not_stall_other_calls_or_labels() {
+    // One thread only: if the looping plugin blocked it, nothing else could run.
+    let engine = engine(limits());
+    let looping = WasmProcessor::new(
+        engine.clone(),
+        prepared(&engine, "hostile"),
+        context("werkweb", "hostile", &[("behaviour", "loop")]),
+    )
+    .unwrap();
+    let same_plugin_other_label = WasmProcessor::new(
+        engine.clone(),
+        prepared(&engine, "hostile"),
+        context("65plus-werkt", "hostile", &[("behaviour", "ok")]),
+    )
+    .unwrap();
+    let (a, b) = (subscriber(), subscriber());
+    let stalled_ended = std::sync::atomic::AtomicBool::new(false);
+    let (stalled, (other, stalled_still_running)) = tokio::join!(
+        async {
+            let result = looping.subscribe(&a).await;
+            stalled_ended.store(true, std::sync::atomic::Ordering::SeqCst);
+            result
+        },
+        async {
+            let result = same_plugin_other_label.subscribe(&b).await;
+            (
+                result,
+                !stalled_ended.load(std::sync::atomic::Ordering::SeqCst),
+            )
+        }
+    );
+    assert_eq!(stalled, Err(PluginError::Deadline(500)));
+    assert_eq!(other.unwrap(), "subscribed jan@example.nl");
+    assert!(
+        stalled_still_running,
+        "the other label was answered only after the stalled call ended"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn plg_3_calls_beyond_the_pool_wait_for_a_free_slot_instead_of_failing() {
+    // One instance slot and three calls that each hold it for 100 ms: without waiting for the
+    // slot, the second and third would fail to instantiate.
+    let engine = engine(Limits {
+        max_concurrent_instances: 1,
+        ..limits()
+    });
+    let slow = WasmProcessor::new(
+        engine.clone(),
+        prepared(&engine, "hostile"),
+        context("werkweb", "hostile", &[("behaviour", "slow")]),
+    )
+    .unwrap();
+    let (a, b, c) = (subscriber(), subscriber(), subscriber());
+    let (a, b, c) = tokio::join!(slow.subscribe(&a), slow.subscribe(&b), slow.subscribe(&c));
+    for result in [a, b, c] {
+        assert_eq!(result.unwrap(), "subscribed jan@example.nl");
+    }
+}

@@ -267,8 +267,9 @@ async fn unlock_login(
     form_html: &str,
     token: &str,
 ) -> StatusCode {
+    // The owner followed the mailed link, so they are on the label's public address.
     client
-        .post(app.url(HOST, "/login"))
+        .post(app.public_url("winwinwerkt", "/login"))
         .header("x-forwarded-for", OWNER)
         .form(&[
             ("csrf", csrf_token(form_html).as_str()),
@@ -311,11 +312,8 @@ storage_test!(
             .unwrap();
         assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
         let mails = app.wait_for_mail(1).await;
-        let link = link_in_mail(
-            &mails[0],
-            &format!("http://{HOST}:{}/login/unlock/", app.port),
-        )
-        .expect("an unlock link to this label");
+        let link = link_in_mail(&mails[0], &app.public_url("winwinwerkt", "/login/unlock/"))
+            .expect("an unlock link to this label's public address");
         assert!(link.contains("/login/unlock/"), "{link}");
         let token = link.rsplit('/').next().unwrap().to_string();
         let unlock_page = owner.get(&link).send().await.unwrap();
@@ -330,9 +328,14 @@ storage_test!(
         assert_eq!(guesser, StatusCode::TOO_MANY_REQUESTS);
         // The link worked once.
         let again = app.client();
-        let form = app
-            .page(&again, HOST, &format!("/login/unlock/{token}"))
-            .await;
+        let form = again
+            .get(app.public_url("winwinwerkt", &format!("/login/unlock/{token}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let reused = unlock_login(&app, &again, &form, &token).await;
         assert_eq!(reused, StatusCode::TOO_MANY_REQUESTS);
         // Only the token's hash is stored.

@@ -60,7 +60,9 @@ storage_test!(
         // The rolled-back job never reached the table: once the queue has drained, exactly the
         // other mail has been sent.
         app.wait_for_jobs_drained().await;
+        // The nightly purge waits on the queue too; this is about mail.
         let jobs = etalage_core::store::entities::job::Entity::find()
+            .filter(etalage_core::store::entities::job::Column::Kind.eq(mail::JOB_KIND))
             .all(&app.db)
             .await
             .unwrap();

@@ -8,7 +8,7 @@ use etalage_tests::{
 };
 use reqwest::StatusCode;
 use reqwest::header::{HOST, LOCATION};
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 const LABEL_HOST: &str = "werkweb.localhost";
 const SLUG: &str = "werkweb";
@@ -93,17 +93,47 @@ storage_test!(
 storage_test!(
     sec_invitation_link_ignores_a_forged_host_header,
     |app: TestApp| async move {
-        // Logged in on 127.0.0.1, so the session cookie goes with every request there.
-        let (_, operator) = app
-            .person("127.0.0.1", "operator", "label-operator", SLUG)
+        // The operator themselves forges the Host of every request (say, to have an invitee
+        // phished at their own domain). Under a non-loopback Host the cookies are `__Host-`
+        // and Secure, which a plain-http cookie jar does not send back, so this client carries
+        // them by hand, as an attacker's script would.
+        app.person("127.0.0.1", "operator", "label-operator", SLUG)
             .await;
+        let client = app.client();
+        let forged_host = |request: reqwest::RequestBuilder| {
+            forged(
+                request
+                    .header(HOST, "evil.example")
+                    .header("origin", "http://evil.example"),
+            )
+        };
+        let mut cookies: Vec<String> = Vec::new();
+        let keep = |cookies: &mut Vec<String>, response: &reqwest::Response| {
+            for set in response.headers().get_all(reqwest::header::SET_COOKIE) {
+                let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
+                let name = pair.split('=').next().unwrap().to_string();
+                cookies.retain(|c| !c.starts_with(&format!("{name}=")));
+                cookies.push(pair);
+            }
+        };
+        let login = forged_host(client.post(app.url("127.0.0.1", "/l/werkweb/api/v1/session")))
+            .json(&serde_json::json!({ "email": "operator@werkweb.net", "password": PERSON_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), StatusCode::OK);
+        keep(&mut cookies, &login);
         let people = app.url("127.0.0.1", "/l/werkweb/admin/people");
-        // The form is fetched as usual (a forged Host would make its cookie Secure, which
-        // this plain-http client would not send back); the invitation is posted forged.
-        let form = forged(operator.get(&people)).send().await.unwrap();
+        let form = forged_host(client.get(&people))
+            .header(reqwest::header::COOKIE, cookies.join("; "))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(form.status(), StatusCode::OK);
+        keep(&mut cookies, &form);
         let html = form.text().await.unwrap();
-        let invited = forged(operator.post(&people).header(HOST, "evil.example"))
+        let invited = forged_host(client.post(&people))
+            .header(reqwest::header::COOKIE, cookies.join("; "))
             .form(&[
                 ("csrf", csrf_token(&html).as_str()),
                 ("email", "uitgenodigd@werkweb.net"),
@@ -367,7 +397,13 @@ storage_test!(
         // Wait for the worker to give the job up, not for a guessed time.
         let mut ended = None;
         for _ in 0..400 {
-            let row = job::Entity::find().one(&app.db).await.unwrap().unwrap();
+            // The queue also holds the nightly purge; this is about the mail job.
+            let row = job::Entity::find()
+                .filter(job::Column::Kind.eq(mail::JOB_KIND))
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
             if row.status == "failed" {
                 ended = Some(row);
                 break;
