@@ -11,8 +11,8 @@ mod m20261125_000002_authz;
 mod m20261125_000003_plugins;
 mod m20261125_000004_role_restrictions;
 mod m20261125_000005_plugin_interface;
-mod m20261125_000009_processor_endpoints;
 mod m20261125_000007_accounts;
+mod m20261125_000009_processor_endpoints;
 
 pub struct Migrator;
 

@@ -100,10 +100,7 @@ storage_test!(
         let people = app.url("127.0.0.1", "/l/werkweb/admin/people");
         // The form is fetched as usual (a forged Host would make its cookie Secure, which
         // this plain-http client would not send back); the invitation is posted forged.
-        let form = forged(operator.get(&people))
-            .send()
-            .await
-            .unwrap();
+        let form = forged(operator.get(&people)).send().await.unwrap();
         assert_eq!(form.status(), StatusCode::OK);
         let html = form.text().await.unwrap();
         let invited = forged(operator.post(&people).header(HOST, "evil.example"))
