@@ -108,7 +108,24 @@ pub struct AuditParams {
     /// Only events older than this id (paging).
     before: Option<i64>,
     /// At most this many (default 50, max 500).
+    #[param(minimum = 1, maximum = 500)]
+    #[serde(default, deserialize_with = "page_size")]
     limit: Option<u64>,
+}
+
+/// The largest page the log answers; a larger `limit` is refused rather than quietly cut, so the
+/// documented range is the accepted one.
+const MAX_PAGE: u64 = 500;
+
+fn page_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let n = u64::deserialize(d)?;
+    if (1..=MAX_PAGE).contains(&n) {
+        Ok(Some(n))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "limit must be between 1 and {MAX_PAGE}"
+        )))
+    }
 }
 
 /// The audit log, newest first: every label's for platform admins, one's own label's otherwise.

@@ -133,9 +133,12 @@ async fn register_page(
 pub struct ProcessorDto {
     #[serde(default)]
     id: i64,
+    #[schema(min_length = 1)]
     name: String,
+    #[schema(min_length = 1)]
     purpose: String,
     data_categories: Vec<String>,
+    #[schema(min_length = 1)]
     agreement_reference: String,
     /// Base URLs the processor's plugin may call (https; scheme, host and port bound what it
     /// reaches), e.g. `https://api.payroll.example/v1`. The first is the plugin's `base_url`.
