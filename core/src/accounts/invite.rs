@@ -1,10 +1,12 @@
 //! Inviting someone into a role: the account is created (or found), the role granted, and a mail
-//! with a link to choose a password sent — all in one transaction, or none of it.
+//! with a link to choose a password sent — all in one transaction, or none of it. An existing
+//! account from outside the label is only told by mail: typing an address in a console never
+//! attaches someone else's account to a label, nor shows its name.
 use chrono::Duration;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
 
 use super::reset::ResetContext;
-use super::{Account, create, find_by_email, find_by_id};
+use super::{Account, create, find_by_email, find_by_id, people};
 use crate::authz::{self, Authz, Role};
 use crate::domain::Email;
 use crate::mail::{self, OutgoingMail};
@@ -18,26 +20,54 @@ const VALID_FOR_DAYS: i64 = 7;
 pub struct Invitation {
     pub email: String,
     pub display_name: String,
-    pub domain: String,
+    /// The label whose console invites; the role's domain follows ([`Role::domain_in`]).
+    pub label: String,
     pub role: Role,
 }
 
-/// Invites as `actor`; returns the account. An existing account gets the role and a notice,
-/// no new password link.
+/// What an invitation did. The console answers both the same way, so an operator cannot tell
+/// from it whether an address already has an account elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Invited {
+    /// A new account, or one the inviter already sees in the label: the role is held now.
+    Joined(Account),
+    /// An existing account from outside the label: no role is granted and nothing about the
+    /// account is shown; the address owner is told by mail (an account joins a label only by
+    /// its owner's consent, never because its address was typed in a console).
+    NotJoined,
+}
+
+/// Invites as `actor` from `invitation.label`'s console. A new address gets an account, the
+/// role and a link to choose a password; an account `actor` already sees in the label gets the
+/// role and a notice; any other existing account gets only a mail, no role.
 pub async fn invite(
     db: &DatabaseConnection,
     authz: &Authz,
-    actor: i64,
+    actor: &Account,
     invitation: &Invitation,
     ctx: &ResetContext,
     request_id: Option<String>,
-) -> CoreResult<Account> {
+) -> CoreResult<Invited> {
     let email = Email::parse(&invitation.email)?;
-    authz
-        .may_assign(actor, &invitation.domain, invitation.role)
-        .await?;
+    let domain = invitation.role.domain_in(&invitation.label);
+    authz.may_assign(actor.id, domain, invitation.role).await?;
+    let existing = find_by_email(db, &email).await?;
+    if let Some(existing) = &existing {
+        let seen = people::visible_person(db, authz, actor, &invitation.label, existing.id).await;
+        if seen.is_err() {
+            // Same work as the other branches up to here; only the address owner learns more.
+            let txn = db.begin().await?;
+            mail::enqueue(
+                &txn,
+                &invitation_mail(&email, invitation, Reach::Elsewhere, ctx),
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(Invited::NotJoined);
+        }
+    }
     let txn = db.begin().await?;
-    let (account_id, is_new) = match find_by_email(&txn, &email).await? {
+    let (account_id, is_new) = match existing {
         Some(existing) => (existing.id, false),
         None => (
             create(&txn, &email, &invitation.display_name, None)
@@ -48,14 +78,14 @@ pub async fn invite(
     };
     authz::grant_in(
         &txn,
-        actor,
+        actor.id,
         account_id,
-        &invitation.domain,
+        domain,
         invitation.role,
         request_id,
     )
     .await?;
-    let link = if is_new {
+    let reach = if is_new {
         let token = secrets::new_token();
         let now = time::now();
         password_reset::ActiveModel {
@@ -68,61 +98,73 @@ pub async fn invite(
         }
         .insert(&txn)
         .await?;
-        Some(format!(
+        Reach::NewAccount(format!(
             "{}/password-reset/{token}",
             ctx.base_url.trim_end_matches('/')
         ))
     } else {
-        None
+        Reach::Member
     };
-    mail::enqueue(
-        &txn,
-        &invitation_mail(&email, invitation, link.as_deref(), ctx),
-    )
-    .await?;
+    mail::enqueue(&txn, &invitation_mail(&email, invitation, reach, ctx)).await?;
     txn.commit().await?;
     authz.reload().await?;
     find_by_id(db, account_id)
         .await?
+        .map(Invited::Joined)
         .ok_or(CoreError::NotFound("account"))
+}
+
+/// Who the invitation mail is for.
+enum Reach {
+    /// A new account, with the link to choose its password.
+    NewAccount(String),
+    /// An account already in the label: it now holds the role too.
+    Member,
+    /// An existing account outside the label: it holds nothing new.
+    Elsewhere,
 }
 
 fn invitation_mail(
     email: &Email,
     invitation: &Invitation,
-    link: Option<&str>,
+    reach: Reach,
     ctx: &ResetContext,
 ) -> OutgoingMail {
     let role = invitation.role.as_str();
     let label = &ctx.label_name;
     let login = format!("{}/login", ctx.base_url.trim_end_matches('/'));
+    let name = &invitation.display_name;
     let (subject, text) = if ctx.locale == "en" {
-        let action = match link {
-            Some(link) => format!(
-                "Choose your password here (the link works for {VALID_FOR_DAYS} days):\n\n{link}"
+        let body = match reach {
+            Reach::NewAccount(link) => format!(
+                "You now have the role {role} at {label}. Choose your password here (the link works for {VALID_FOR_DAYS} days):\n\n{link}"
             ),
-            None => format!("Log in with your existing account:\n\n{login}"),
+            Reach::Member => format!(
+                "You now have the role {role} at {label}. Log in with your existing account:\n\n{login}"
+            ),
+            Reach::Elsewhere => format!(
+                "{label} would like to give you the role {role}. Your account has not been added to {label} and they cannot see it; if you want to join, reply to this mail."
+            ),
         };
         (
             format!("You have been invited to {label}"),
-            format!(
-                "Hello {},\n\nYou now have the role {role} at {label}. {action}\n\n{label}\n",
-                invitation.display_name
-            ),
+            format!("Hello {name},\n\n{body}\n\n{label}\n"),
         )
     } else {
-        let action = match link {
-            Some(link) => {
-                format!("Kies hier je wachtwoord (de link werkt {VALID_FOR_DAYS} dagen):\n\n{link}")
-            }
-            None => format!("Log in met je bestaande account:\n\n{login}"),
+        let body = match reach {
+            Reach::NewAccount(link) => format!(
+                "Je hebt nu de rol {role} bij {label}. Kies hier je wachtwoord (de link werkt {VALID_FOR_DAYS} dagen):\n\n{link}"
+            ),
+            Reach::Member => format!(
+                "Je hebt nu de rol {role} bij {label}. Log in met je bestaande account:\n\n{login}"
+            ),
+            Reach::Elsewhere => format!(
+                "{label} wil je de rol {role} geven. Je account is niet aan {label} toegevoegd en zij kunnen het niet zien; wil je meedoen, beantwoord dan deze mail."
+            ),
         };
         (
             format!("Je bent uitgenodigd bij {label}"),
-            format!(
-                "Beste {},\n\nJe hebt nu de rol {role} bij {label}. {action}\n\n{label}\n",
-                invitation.display_name
-            ),
+            format!("Beste {name},\n\n{body}\n\n{label}\n"),
         )
     };
     OutgoingMail {

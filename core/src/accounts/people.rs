@@ -3,7 +3,7 @@
 //! role lands in is derived the same way on both (never taken from the client).
 use sea_orm::DatabaseConnection;
 
-use super::{Account, find_by_id, list};
+use super::{Account, list};
 use crate::authz::{Authz, Role, RoleGrant};
 use crate::domain::PLATFORM_DOMAIN;
 use crate::{CoreError, CoreResult};
@@ -75,29 +75,42 @@ pub enum RoleChange {
     Revoke(Role),
 }
 
-/// Grants or revokes a role for `account_id` from `label`'s console, as `actor`. The domain
-/// follows from the role ([`Role::domain_in`]); `Authz::may_assign` bounds what `actor` may do.
+/// Grants or revokes a role for `account_id` from `label`'s console, as `actor`. Only a person
+/// `actor` already sees from this console can be changed: an account outside the label joins it
+/// by invitation, never by id. Unknown and foreign ids fail alike ([`visible_person`]), so the
+/// answer does not tell whether an account exists. The domain follows from the role
+/// ([`Role::domain_in`]); `Authz::may_assign` bounds what `actor` may do.
 pub async fn change_role(
     db: &DatabaseConnection,
     authz: &Authz,
-    actor: i64,
+    actor: &Account,
     label: &str,
     account_id: i64,
     change: RoleChange,
     request_id: Option<String>,
 ) -> CoreResult<()> {
+    visible_person(db, authz, actor, label, account_id).await?;
     match change {
         RoleChange::Grant(role) => {
-            find_by_id(db, account_id)
-                .await?
-                .ok_or(CoreError::NotFound("person"))?;
             authz
-                .grant(actor, account_id, role.domain_in(label), role, request_id)
+                .grant(
+                    actor.id,
+                    account_id,
+                    role.domain_in(label),
+                    role,
+                    request_id,
+                )
                 .await
         }
         RoleChange::Revoke(role) => {
             authz
-                .revoke(actor, account_id, role.domain_in(label), role, request_id)
+                .revoke(
+                    actor.id,
+                    account_id,
+                    role.domain_in(label),
+                    role,
+                    request_id,
+                )
                 .await
         }
     }
@@ -107,6 +120,7 @@ pub async fn change_role(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::accounts::find_by_id;
     use crate::test_support::{TestDb, account_with};
 
     fn account(id: i64) -> Account {
@@ -189,10 +203,11 @@ mod tests {
         )
         .await;
         let authz = t.authz().await;
+        let actor = find_by_id(&t.db, operator).await.unwrap().unwrap();
         change_role(
             &t.db,
             &authz,
-            operator,
+            &actor,
             "werkweb",
             coach,
             RoleChange::Revoke(Role::Coach),
@@ -208,5 +223,42 @@ mod tests {
             .map(|g| g.domain)
             .collect();
         assert_eq!(left, ["winwinwerkt"]);
+    }
+
+    #[tokio::test]
+    async fn sec_a_foreign_id_and_an_unknown_id_are_refused_alike() {
+        let t = TestDb::new().await;
+        let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
+        let foreign = account_with(&t, "x@example.org", &[("winwinwerkt", "coach")]).await;
+        let authz = t.authz().await;
+        let actor = find_by_id(&t.db, operator).await.unwrap().unwrap();
+        let attempt = |id| {
+            let (db, authz, actor) = (&t.db, &authz, &actor);
+            async move {
+                change_role(
+                    db,
+                    authz,
+                    actor,
+                    "werkweb",
+                    id,
+                    RoleChange::Grant(Role::Employer),
+                    None,
+                )
+                .await
+                .unwrap_err()
+                .to_string()
+            }
+        };
+        let foreign_err = attempt(foreign).await;
+        assert_eq!(foreign_err, attempt(foreign + 1000).await);
+        assert_eq!(foreign_err, CoreError::NotFound("person").to_string());
+        let held: Vec<String> = authz
+            .roles_of(foreign)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|g| g.domain)
+            .collect();
+        assert_eq!(held, ["winwinwerkt"], "the foreign account did not join");
     }
 }

@@ -638,3 +638,82 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    sec_an_operator_cannot_attach_or_see_another_labels_account,
+    |app: TestApp| async move {
+        let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let (foreign, _) = person(&app, "buitenstaander", Role::Coach, OTHER).await;
+        let invite = |email: &'static str| {
+            let (app, operator) = (&app, &operator);
+            async move {
+                let form = app.page(operator, HOST, "/admin/people").await;
+                operator
+                    .post(app.url(HOST, "/admin/people"))
+                    .form(&[
+                        ("csrf", csrf_token(&form).as_str()),
+                        ("email", email),
+                        ("display_name", "Iemand"),
+                        ("role", "employer"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // Typing another label's address answers as a new address does, and attaches nothing.
+        let existing = invite("buitenstaander@werkweb.net").await;
+        let fresh = invite("nieuw-adres@werkweb.net").await;
+        assert_eq!(existing.status(), StatusCode::SEE_OTHER);
+        assert_eq!(existing.status(), fresh.status());
+        assert_eq!(
+            existing.headers().get("location"),
+            fresh.headers().get("location")
+        );
+        let held: Vec<String> = app
+            .authz
+            .roles_of(foreign)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|g| g.domain)
+            .collect();
+        assert_eq!(held, [OTHER], "the invitation attached nothing");
+        let people = operator
+            .get(app.url(HOST, "/api/v1/admin/people"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!people.contains("buitenstaander"), "{people}");
+        assert!(people.contains("nieuw-adres@werkweb.net"), "{people}");
+
+        // Granting by id: a foreign id and an id nobody has answer alike, and change nothing.
+        let grant = |id: i64| {
+            let (app, operator) = (&app, &operator);
+            async move {
+                let response = operator
+                    .post(app.url(HOST, &format!("/api/v1/admin/people/{id}/roles")))
+                    .json(&serde_json::json!({ "role": "employer" }))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                let body: serde_json::Value = response.json().await.unwrap();
+                (status, body["title"].clone(), body["detail"].clone())
+            }
+        };
+        let foreign_answer = grant(foreign).await;
+        assert_eq!(foreign_answer.0, StatusCode::NOT_FOUND);
+        assert_eq!(foreign_answer, grant(foreign + 100_000).await);
+        let page = operator
+            .get(app.url(HOST, &format!("/admin/people/{foreign}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::NOT_FOUND);
+        assert_eq!(app.authz.roles_of(foreign).await.unwrap().len(), 1);
+    }
+);

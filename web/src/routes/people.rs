@@ -108,7 +108,7 @@ async fn change_role(
     people::change_role(
         &state.db,
         &state.authz,
-        granted.account()?.id,
+        granted.account()?,
         &granted.domain,
         id,
         change,
@@ -175,14 +175,13 @@ async fn invite(
     page: PageCtx,
     Form(form): Form<InviteForm>,
 ) -> AppResult<Response> {
-    let actor = granted.account()?.id;
+    let actor = granted.account()?;
     let result = async {
-        let role = Role::parse(&form.role)?;
         let invitation = Invitation {
             email: form.email.clone(),
             display_name: form.display_name.clone(),
-            domain: role.domain_in(&granted.domain).to_string(),
-            role,
+            label: granted.domain.clone(),
+            role: Role::parse(&form.role)?,
         };
         invite_account(
             &state.db,
@@ -196,9 +195,9 @@ async fn invite(
     }
     .await;
     match result {
-        Ok(account) => {
-            Ok(Redirect::to(&page.link(&format!("/admin/people/{}", account.id))).into_response())
-        }
+        // Back to the list whatever the invitation did, so the answer does not tell whether the
+        // address already had an account elsewhere.
+        Ok(_) => Ok(Redirect::to(&page.link("/admin/people")).into_response()),
         Err(CoreError::Invalid { field, message }) => {
             render_list(
                 &state,
