@@ -91,10 +91,13 @@ storage_test!(
             .fill("form#invite input[name=email]", "rita@werkweb.net")
             .await;
         browser.click("#invite-submit").await;
-        let roles = browser.wait_for("table#roles").await;
+        // The invitation is mailed; the people list now shows her with her role.
+        app.wait_for_mail(1).await;
+        browser.goto(&app.url(host, "/admin/people")).await;
+        let people = browser.wait_for("table#people").await;
         assert!(
-            roles.contains("recruiter") && roles.contains("werkweb"),
-            "{roles}"
+            people.contains("Rita Recruiter") && people.contains("recruiter"),
+            "{people}"
         );
         browser.click("#logout").await;
         browser.wait_for("#login-submit").await;

@@ -137,6 +137,7 @@ pub struct ProcessorDto {
     name: String,
     #[schema(min_length = 1)]
     purpose: String,
+    #[schema(min_items = 1)]
     data_categories: Vec<String>,
     #[schema(min_length = 1)]
     agreement_reference: String,
