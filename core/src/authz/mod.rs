@@ -400,6 +400,11 @@ impl Authz {
         request_id: Option<String>,
     ) -> CoreResult<()> {
         self.may_assign(actor, domain, role).await?;
+        // Nobody widens their own rights: an operator granting themselves `recruiter` would
+        // gain candidate documents their own role does not hold.
+        if actor == account_id {
+            return Err(CoreError::Forbidden);
+        }
         let txn = self.db.begin().await?;
         grant_in(&txn, actor, account_id, domain, role, request_id).await?;
         txn.commit().await?;
@@ -420,6 +425,11 @@ impl Authz {
             return Err(CoreError::Conflict(
                 "a platform admin cannot revoke their own platform-admin role".into(),
             ));
+        }
+        // Nor does anyone change their own roles the other way: one's roles are changed by
+        // someone else, so that every change has a second person behind it in the audit log.
+        if actor == account_id {
+            return Err(CoreError::Forbidden);
         }
         let txn = self.db.begin().await?;
         let removed = account_role::Entity::delete_many()

@@ -148,7 +148,7 @@ storage_test!(
 );
 
 storage_test!(prv_6_operators_cannot_escalate, |app: TestApp| async move {
-    let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+    let (operator_id, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
     let (target, _) = person(&app, "target", Role::Employer, OWN).await;
     let grant = |client: reqwest::Client, url: String, role: &'static str| async move {
         client
@@ -182,6 +182,21 @@ storage_test!(prv_6_operators_cannot_escalate, |app: TestApp| async move {
         grant(operator.clone(), own.clone(), "recruiter").await,
         StatusCode::NO_CONTENT
     );
+    // But never to themselves, nor taking away their own role.
+    let themselves = app.url(HOST, &format!("/api/v1/admin/people/{operator_id}/roles"));
+    assert_eq!(
+        grant(operator.clone(), themselves, "recruiter").await,
+        StatusCode::FORBIDDEN
+    );
+    let own_revoke = operator
+        .delete(app.url(
+            HOST,
+            &format!("/api/v1/admin/people/{operator_id}/roles/label-operator"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own_revoke.status(), StatusCode::FORBIDDEN);
 
     // Another label's settings, by path or by prefix, are out of reach.
     let patch = operator
