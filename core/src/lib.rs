@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod authz;
+pub mod candidates;
 pub mod crypto;
 pub mod disclosures;
 pub mod domain;
@@ -13,6 +14,7 @@ pub mod jobs;
 pub mod labels;
 pub mod mail;
 pub mod plugins;
+pub mod privacy;
 pub mod processors;
 pub mod redact;
 pub mod secrets;

@@ -58,6 +58,22 @@ pub fn load_dir(dir: &Path) -> Result<LabelRegistry, LabelErrors> {
             }
         }
     }
+    // TEN-2: one controller of the shared database, or "which label sees everyone" is ambiguous.
+    let operators: Vec<&str> = labels
+        .iter()
+        .filter(|l| l.platform_operator)
+        .map(|l| l.slug.as_str())
+        .collect();
+    if operators.len() > 1 {
+        errors.push(LabelError {
+            file: dir.join(format!("{}.toml", operators[1])),
+            line: None,
+            message: format!(
+                "platform_operator is set on more than one label ({}); at most one label is the platform operator",
+                operators.join(", ")
+            ),
+        });
+    }
     if !errors.is_empty() {
         return Err(LabelErrors(errors));
     }
@@ -347,6 +363,7 @@ pub fn load_file(path: &Path, labels_dir: &Path) -> Result<Label, LabelErrors> {
         default_locale,
         locales,
         contact_email: contact_email.to_string(),
+        platform_operator: parsed.platform_operator,
         primary_color: primary,
         accent_color: accent,
         text_on_primary: on_primary,

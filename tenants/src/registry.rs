@@ -24,6 +24,8 @@ pub struct Label {
     pub default_locale: String,
     pub locales: Vec<String>,
     pub contact_email: String,
+    /// See `LabelFile::platform_operator`.
+    pub platform_operator: bool,
     #[serde(serialize_with = "colour_str")]
     pub primary_color: Colour,
     #[serde(serialize_with = "colour_str")]
@@ -178,6 +180,7 @@ pub(crate) fn test_label(slug: &str, hosts: &[&str]) -> Label {
         default_locale: "nl".into(),
         locales: vec!["nl".into()],
         contact_email: "a@b.nl".into(),
+        platform_operator: false,
         primary_color: dark,
         accent_color: dark,
         text_on_primary: white,

@@ -19,6 +19,10 @@ pub struct LabelFile {
     pub default_locale: Spanned<String>,
     pub locales: Spanned<Vec<Spanned<String>>>,
     pub contact_email: Spanned<String>,
+    /// The label of the platform operator, the controller of the one shared candidate database
+    /// (TEN-2): its staff see every candidate. At most one label is.
+    #[serde(default)]
+    pub platform_operator: bool,
     pub branding: Branding,
     pub privacy: PrivacySection,
 }

@@ -9,6 +9,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use etalage_core::accounts::reset::ResetRequestHandler;
 use etalage_core::accounts::{LoginThrottle, password, purge, setup};
+use etalage_core::candidates::login_code::LoginCodeHandler;
 use etalage_core::jobs::{Worker, WorkerConfig};
 use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
 use etalage_core::store::{self, Db};
@@ -228,6 +229,7 @@ impl Application {
             )
             .with_handler(self.mail.clone())
             .with_handler(Arc::new(ResetRequestHandler::new(state.db.clone())))
+            .with_handler(Arc::new(LoginCodeHandler::new(state.db.clone())))
             .with_handler(Arc::new(purge::PurgeJob {
                 db: state.db.clone(),
                 throttle: state.throttle.clone(),

@@ -24,6 +24,44 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/reset_choose.html"),
     ),
     ("setup.html", include_str!("../templates/setup.html")),
+    ("signup.html", include_str!("../templates/signup.html")),
+    (
+        "signup_sent.html",
+        include_str!("../templates/signup_sent.html"),
+    ),
+    (
+        "verify_email.html",
+        include_str!("../templates/verify_email.html"),
+    ),
+    (
+        "login_code.html",
+        include_str!("../templates/login_code.html"),
+    ),
+    ("portal.html", include_str!("../templates/portal.html")),
+    (
+        "portal_join.html",
+        include_str!("../templates/portal_join.html"),
+    ),
+    (
+        "portal_privacy.html",
+        include_str!("../templates/portal_privacy.html"),
+    ),
+    (
+        "portal_erased.html",
+        include_str!("../templates/portal_erased.html"),
+    ),
+    (
+        "admin_candidates.html",
+        include_str!("../templates/admin_candidates.html"),
+    ),
+    (
+        "admin_candidate.html",
+        include_str!("../templates/admin_candidate.html"),
+    ),
+    (
+        "admin_candidate_erased.html",
+        include_str!("../templates/admin_candidate_erased.html"),
+    ),
     ("error.html", include_str!("../templates/error.html")),
     (
         "admin_layout.html",

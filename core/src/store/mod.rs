@@ -14,7 +14,8 @@ pub use sea_orm::DatabaseConnection as Db;
 ///
 /// SQLite runs in WAL mode with `synchronous = FULL` and foreign keys on: a committed write
 /// survives a crash of the process or the machine, readers never block the writer, and the
-/// references the schema declares are enforced as they are on PostgreSQL.
+/// references the schema declares are enforced as they are on PostgreSQL. `secure_delete` zeroes
+/// what a delete frees, so an erased candidate's bytes do not survive in free pages.
 pub async fn connect(url: &str) -> CoreResult<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
     options
@@ -28,6 +29,8 @@ pub async fn connect(url: &str) -> CoreResult<DatabaseConnection> {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+                // CAN-3: deleted rows are overwritten with zeros, not left in free pages.
+                .pragma("secure_delete", "on")
                 .create_if_missing(true)
         });
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -54,4 +57,22 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
 /// The SQLite URL for a database file inside `data_dir`.
 pub fn sqlite_url_for(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once: a
+/// transaction that reads first and writes later cannot wait for another writer (its snapshot
+/// would be stale) and fails with "database is locked" instead, whatever the busy timeout. A
+/// write as the first statement waits its turn under the busy timeout. PostgreSQL needs nothing.
+pub async fn begin_write(db: &DatabaseConnection) -> CoreResult<sea_orm::DatabaseTransaction> {
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // Matches no row, but is a write: SQLite takes the write lock for it.
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "UPDATE server_keys SET name = name WHERE 0",
+        ))
+        .await?;
+    }
+    Ok(txn)
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod api;
 mod auth;
 mod browser;
+mod candidates;
 mod contract;
 mod crash;
 mod handover;

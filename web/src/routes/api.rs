@@ -63,7 +63,9 @@ struct RolePoliciesDoc;
 /// The whole document: the common parts, every resource's paths, and what the route table and
 /// the server's layers promise of each of them (see [`describe_contract`]).
 pub fn document() -> utoipa::openapi::OpenApi {
-    use crate::routes::{account, accounts, audit, jobs, labels, plugins, session};
+    use crate::routes::{
+        account, accounts, audit, candidates, jobs, labels, plugins, portal, session,
+    };
     let mut doc = ApiDoc::openapi();
     doc.merge(labels::LabelsDoc::openapi());
     doc.merge(session::SessionDoc::openapi());
@@ -74,6 +76,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(accounts::AccountsDoc::openapi());
     doc.merge(PeopleDoc::openapi());
     doc.merge(RolePoliciesDoc::openapi());
+    doc.merge(portal::PortalDoc::openapi());
+    doc.merge(candidates::CandidatesDoc::openapi());
     describe_contract(&mut doc, &crate::routes::specs());
     doc
 }

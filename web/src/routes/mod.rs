@@ -8,12 +8,14 @@ pub mod api;
 mod assets;
 mod audit;
 mod auth;
+mod candidates;
 pub mod guard;
 mod health;
 mod jobs;
 mod labels;
 mod people;
 pub(crate) mod plugins;
+mod portal;
 pub(crate) use plugins::parse_rank_batch;
 mod processors;
 mod role_policies;
@@ -44,6 +46,8 @@ pub fn table() -> guard::Routes {
         .merge(processors::routes())
         .merge(account::routes())
         .merge(accounts::routes())
+        .merge(portal::routes())
+        .merge(candidates::routes())
 }
 
 /// The routes' specifications, for tests and documentation.
@@ -221,6 +225,20 @@ mod access_tests {
                 | "/api/v1/session"
                 | "/api/v1/me"
                 | "/api/v1/password-resets"
+                // Signing up and logging in with a mailed code or link (CAN-1, CAN-2).
+                | "/signup"
+                | "/verify-email/{token}"
+                | "/login/code"
+                | "/login/code/request"
+                | "/login/code/{token}"
+                | "/api/v1/candidates"
+                | "/api/v1/email-verifications"
+                | "/api/v1/login-codes"
+                | "/api/v1/session/code"
+                // One's own candidate profile: the session's, behind `SignedIn`.
+                | "/portal"
+                | "/portal/join"
+                | "/api/v1/me/labels"
         )
     }
 
