@@ -250,23 +250,9 @@ pub async fn register(db: &DatabaseConnection, through: &Through, s: Signup) -> 
     }
     .insert(&txn)
     .await?;
-    let row = candidate::ActiveModel {
-        email: Set(email.as_str().to_string()),
-        name: Set(Some(name)),
-        availability: Set(Availability::Available.as_str().to_string()),
-        account_id: Set(Some(account.id)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        skills: Set("[]".into()),
-        languages: Set("[]".into()),
-        driving_licences: Set("[]".into()),
-        visible_to_all_labels: Set(false),
-        in_showcase: Set(false),
-        vacancy_mails: Set(false),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let row = new_row(email.as_str(), &name, account.id, None)
+        .insert(&txn)
+        .await?;
     let row = apply_change(&txn, row, &change).await?;
     link_to_label(&txn, &row, account.id, label_id, "signup").await?;
     consent::accept_statement(
@@ -291,6 +277,32 @@ pub async fn register(db: &DatabaseConnection, through: &Through, s: Signup) -> 
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// A new, available candidate with no optional field filled in and every purpose off.
+fn new_row(
+    email: &str,
+    name: &str,
+    account_id: i64,
+    verified_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> candidate::ActiveModel {
+    let now = time::now();
+    candidate::ActiveModel {
+        email: Set(email.to_string()),
+        name: Set(Some(name.to_string())),
+        availability: Set(Availability::Available.as_str().to_string()),
+        account_id: Set(Some(account_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        skills: Set("[]".into()),
+        languages: Set("[]".into()),
+        driving_licences: Set("[]".into()),
+        visible_to_all_labels: Set(false),
+        in_showcase: Set(false),
+        vacancy_mails: Set(false),
+        email_verified_at: Set(verified_at),
+        ..Default::default()
+    }
 }
 
 /// Links a candidate to a label they were not linked to: the candidate role there and the
@@ -353,24 +365,9 @@ pub async fn join_label(
         Some(row) => row,
         None => {
             let now = time::now();
-            candidate::ActiveModel {
-                email: Set(me.email.clone()),
-                name: Set(Some(me.display_name.clone())),
-                availability: Set(Availability::Available.as_str().to_string()),
-                account_id: Set(Some(me.id)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                skills: Set("[]".into()),
-                languages: Set("[]".into()),
-                driving_licences: Set("[]".into()),
-                visible_to_all_labels: Set(false),
-                in_showcase: Set(false),
-                vacancy_mails: Set(false),
-                // The address is the account's, which its owner proved by logging in with it.
-                email_verified_at: Set(Some(now)),
-                ..Default::default()
-            }
-            .insert(&txn)
+            // The address is the account's, which its owner proved by logging in with it.
+            new_row(&me.email, &me.display_name, me.id, Some(now))
+                .insert(&txn)
             .await
             .map_err(|e| {
                 if crate::error::is_unique_violation(&e) {

@@ -460,6 +460,19 @@ async fn export_zip(state: &AppState, account_id: i64, locale: &str) -> AppResul
     Ok(response)
 }
 
+/// Starts a session for `account` (who just proved their mailbox) and goes to `path`.
+async fn logged_in_to(
+    state: &AppState,
+    page: &PageCtx,
+    account: &etalage_core::accounts::Account,
+    path: &str,
+) -> AppResult<Response> {
+    let cookie = start_session(state, &page.headers, account, &page.label.label.slug).await?;
+    let mut response = Redirect::to(&page.link(path)).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
 fn clear_session(headers: &HeaderMap, response: &mut Response) {
     if let Some(clear) = crate::cookies::build(
         headers,
@@ -853,11 +866,7 @@ async fn verify(
             let Some(account) = account else {
                 return Ok(Redirect::to(&page.link("/login")).into_response());
             };
-            let cookie =
-                start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
-            let mut response = Redirect::to(&page.link("/portal?notice=verified")).into_response();
-            response.headers_mut().append(header::SET_COOKIE, cookie);
-            Ok(response)
+            logged_in_to(&state, &page, &account, "/portal?notice=verified").await
         }
         Err(CoreError::Conflict(message)) => Ok(page.render_status(
             &state,
@@ -914,13 +923,7 @@ async fn code_login(
     match login_code::login_with_code(&state.db, &state.throttle, &form.email, &form.code, &client)
         .await
     {
-        Ok(account) => {
-            let cookie =
-                start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
-            let mut response = Redirect::to(&page.link("/portal")).into_response();
-            response.headers_mut().append(header::SET_COOKIE, cookie);
-            Ok(response)
-        }
+        Ok(account) => logged_in_to(&state, &page, &account, "/portal").await,
         Err(CoreError::Unauthenticated) => Ok(page.render_status(
             &state,
             StatusCode::UNAUTHORIZED,
@@ -945,13 +948,7 @@ async fn code_link_login(
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     match login_code::login_with_link(&state.db, &token).await {
-        Ok(account) => {
-            let cookie =
-                start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
-            let mut response = Redirect::to(&page.link("/portal")).into_response();
-            response.headers_mut().append(header::SET_COOKIE, cookie);
-            Ok(response)
-        }
+        Ok(account) => logged_in_to(&state, &page, &account, "/portal").await,
         Err(CoreError::Conflict(message)) => Ok(page.render_status(
             &state,
             StatusCode::CONFLICT,
