@@ -218,16 +218,19 @@ pub async fn is_enabled(conn: &impl ConnectionTrait, account_id: i64) -> CoreRes
 
 pub async fn status(conn: &impl ConnectionTrait, account_id: i64) -> CoreResult<Status> {
     let row = totp_row(conn, account_id).await?;
-    let recovery_codes_left = recovery_code::Entity::find()
-        .filter(recovery_code::Column::AccountId.eq(account_id))
-        .filter(recovery_code::Column::UsedAt.is_null())
-        .count(conn)
-        .await?;
     Ok(Status {
         enabled: row.as_ref().is_some_and(|r| r.confirmed_at.is_some()),
         pending_confirmation: row.as_ref().is_some_and(|r| r.confirmed_at.is_none()),
-        recovery_codes_left,
+        recovery_codes_left: recovery_codes_left(conn, account_id).await?,
     })
+}
+
+async fn recovery_codes_left(conn: &impl ConnectionTrait, account_id: i64) -> CoreResult<u64> {
+    Ok(recovery_code::Entity::find()
+        .filter(recovery_code::Column::AccountId.eq(account_id))
+        .filter(recovery_code::Column::UsedAt.is_null())
+        .count(conn)
+        .await?)
 }
 
 /// True when the account holds one of `required_roles` (in any label or the platform) and has
@@ -441,11 +444,7 @@ async fn audit_recovery_code_use(
     let Proof::RecoveryCode(code_id) = proof else {
         return Ok(());
     };
-    let left = recovery_code::Entity::find()
-        .filter(recovery_code::Column::AccountId.eq(account_id))
-        .filter(recovery_code::Column::UsedAt.is_null())
-        .count(conn)
-        .await?;
+    let left = recovery_codes_left(conn, account_id).await?;
     audit::record(
         conn,
         AuditEntry::new(
@@ -457,6 +456,30 @@ async fn audit_recovery_code_use(
         .request_id(request_id),
     )
     .await
+}
+
+/// What a correct password leads to.
+#[derive(Debug)]
+pub enum LoginStep {
+    /// No second factor is set up: the login is complete.
+    Done(Account),
+    /// Two-factor login is on: no session yet, but this pending login token for the second
+    /// step (valid [`PENDING_LOGIN_MINUTES`]).
+    SecondFactor { pending_token: String },
+}
+
+/// The step after a correct password: done, or a pending login when two-factor login is on.
+pub async fn after_password(
+    conn: &impl ConnectionTrait,
+    account: Account,
+) -> CoreResult<LoginStep> {
+    if is_enabled(conn, account.id).await? {
+        Ok(LoginStep::SecondFactor {
+            pending_token: begin_login(conn, account.id).await?,
+        })
+    } else {
+        Ok(LoginStep::Done(account))
+    }
 }
 
 /// After a correct password of an account with two-factor login on: a pending login token

@@ -14,3 +14,4 @@ mod labels;
 mod plugins;
 mod probe;
 mod roles;
+mod two_factor;

@@ -18,6 +18,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::AppError;
+use crate::middleware::two_factor::reachable_before_enrolment;
 use crate::routes::guard::{Access, RouteSpec, Routes, Scope};
 
 pub fn routes() -> Routes {
@@ -63,7 +64,7 @@ struct RolePoliciesDoc;
 /// The whole document: the common parts, every resource's paths, and what the route table and
 /// the server's layers promise of each of them (see [`describe_contract`]).
 pub fn document() -> utoipa::openapi::OpenApi {
-    use crate::routes::{account, accounts, audit, jobs, labels, plugins, session};
+    use crate::routes::{account, accounts, audit, jobs, labels, plugins, session, two_factor};
     let mut doc = ApiDoc::openapi();
     doc.merge(labels::LabelsDoc::openapi());
     doc.merge(session::SessionDoc::openapi());
@@ -72,6 +73,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(plugins::PluginsDoc::openapi());
     doc.merge(account::AccountDoc::openapi());
     doc.merge(accounts::AccountsDoc::openapi());
+    doc.merge(two_factor::TwoFactorDoc::openapi());
     doc.merge(PeopleDoc::openapi());
     doc.merge(RolePoliciesDoc::openapi());
     describe_contract(&mut doc, &crate::routes::specs());
@@ -110,7 +112,8 @@ pub fn permission_text(access: &Access) -> String {
 /// Adds to every operation what is true of it because of where it sits, so that no handler has
 /// to repeat it (and none can forget it):
 /// - `x-permission`: the access the route table gives it, also named in its description;
-/// - 401 and 403 where the permission layer can refuse;
+/// - 401 and 403 where the permission layer can refuse, and 403 wherever the two-factor policy
+///   can (an account that must enrol reaches only the enrolment and login paths);
 /// - 400 where a path, query or body can be malformed, 404 where a path names something;
 /// - 413, 415 and 422 where a JSON body is read (too large, not JSON, refused by validation);
 /// - 503 everywhere: the request timeout answers it.
@@ -149,6 +152,15 @@ fn describe_contract(doc: &mut utoipa::openapi::OpenApi, specs: &[RouteSpec]) {
             )];
             if matches!(spec.access, Access::Requires(_)) {
                 common.push((401, "Not logged in"));
+            }
+            if !reachable_before_enrolment(path) {
+                common.push((
+                    403,
+                    "The permission is not held here, or the account's role requires two-factor \
+                     login and it has not enrolled yet (`two-factor-required`)",
+                ));
+            }
+            if matches!(spec.access, Access::Requires(_)) {
                 common.push((403, "The permission is not held here"));
             }
             if in_path || in_query || any_body {

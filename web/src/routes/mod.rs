@@ -19,6 +19,7 @@ mod processors;
 mod role_policies;
 mod session;
 mod site;
+mod two_factor;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -44,6 +45,7 @@ pub fn table() -> guard::Routes {
         .merge(processors::routes())
         .merge(account::routes())
         .merge(accounts::routes())
+        .merge(two_factor::routes())
 }
 
 /// The routes' specifications, for tests and documentation.
@@ -206,6 +208,17 @@ mod access_tests {
                 | "/privacy/{version}"
                 | "/login"
                 | "/login/unlock/{token}"
+                | "/login/two-factor"
+                | "/account/two-factor"
+                | "/account/two-factor/enrolment"
+                | "/account/two-factor/enrolment/confirm"
+                | "/account/two-factor/recovery-codes"
+                | "/account/two-factor/disable"
+                | "/api/v1/me/two-factor/enrolment"
+                | "/api/v1/me/two-factor/enrolment/confirm"
+                | "/api/v1/me/two-factor/recovery-codes"
+                | "/api/v1/me/two-factor/disable"
+                | "/api/v1/session/second-factor"
                 | "/account"
                 | "/account/password"
                 | "/account/sessions/{id}/end"
