@@ -478,6 +478,10 @@ mod tests {
     }
 
     #[test]
+    #[allow(
+        clippy::result_large_err,
+        reason = "figment's `Jail` fixes the closure's error type"
+    )]
     fn sec_two_factor_is_required_of_admins_and_operators_unless_configured_off() {
         let config = Config::default();
         assert_eq!(
