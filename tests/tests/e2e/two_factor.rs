@@ -47,6 +47,18 @@ async fn post_json(
         .unwrap()
 }
 
+/// What an authenticator app makes of a base32 secret: SHA1, 6 digits, 30 seconds.
+fn app_view(secret: &str) -> Totp {
+    let bytes = Secret::try_from_base32(secret).unwrap();
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(bytes.as_bytes().to_vec())
+        .build()
+        .unwrap()
+}
+
 /// Enrols `client`'s account through the API, confirming with the code of the previous step
 /// (so that this step's and the next one's codes are still unused).
 async fn enrol(app: &TestApp, client: &reqwest::Client) -> Enrolled {
@@ -58,16 +70,8 @@ async fn enrol(app: &TestApp, client: &reqwest::Client) -> Enrolled {
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
     assert!(uri.contains(&format!("secret={secret}")), "{uri}");
     assert!(started["qr_svg"].as_str().unwrap().contains("<svg"));
-    let bytes = Secret::try_from_base32(secret).unwrap();
-    let totp = Builder::new()
-        .with_algorithm(Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(bytes.as_bytes().to_vec())
-        .build()
-        .unwrap();
     let mut enrolled = Enrolled {
-        totp,
+        totp: app_view(secret),
         recovery_codes: Vec::new(),
     };
     let confirmed = post_json(
@@ -504,9 +508,37 @@ storage_test!(
             page.headers()["location"].to_str().unwrap(),
             "/account/two-factor"
         );
+        // Enrolling through the pages: start, scan (here: read the key), confirm with a code.
         let enrol_page = app.page(&operator, HOST, "/account/two-factor").await;
         assert!(enrol_page.contains("id=\"two-factor-required\""));
-        enrol(&app, &operator).await;
+        let started = operator
+            .post(app.url(HOST, "/account/two-factor/enrolment"))
+            .form(&[("csrf", csrf_token(&enrol_page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status(), StatusCode::OK);
+        let html = started.text().await.unwrap();
+        assert!(html.contains("<svg"), "the QR code");
+        let marker = "id=\"two-factor-secret\">";
+        let at = html.find(marker).unwrap() + marker.len();
+        let secret = &html[at..at + html[at..].find('<').unwrap()];
+        let enrolled = Enrolled {
+            totp: app_view(secret),
+            recovery_codes: Vec::new(),
+        };
+        let confirmed = operator
+            .post(app.url(HOST, "/account/two-factor/enrolment/confirm"))
+            .form(&[
+                ("csrf", csrf_token(&html).as_str()),
+                ("code", enrolled.code(0).as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirmed.status(), StatusCode::OK);
+        let html = confirmed.text().await.unwrap();
+        assert!(html.contains("id=\"recovery-codes\""), "shown once");
         // Enrolled: the operator's permissions apply again.
         assert_eq!(me_status(&app, &operator).await, StatusCode::OK);
         let people = operator

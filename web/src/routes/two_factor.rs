@@ -227,7 +227,7 @@ async fn confirm_form(
     ClientIp(client): ClientIp,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
-    match two_factor::confirm_enrolment(
+    let result = two_factor::confirm_enrolment(
         &state.db,
         &state.secrets_key,
         &state.throttle,
@@ -235,17 +235,29 @@ async fn confirm_form(
         &form.code,
         &client,
     )
-    .await
-    {
+    .await;
+    let notice = page.t("two_factor_enabled");
+    show_recovery_codes(&state, &me, &page, result, Some(notice)).await
+}
+
+/// The page after new recovery codes (shown once), or the refusal.
+async fn show_recovery_codes(
+    state: &AppState,
+    me: &SignedIn,
+    page: &PageCtx,
+    result: Result<Vec<String>, CoreError>,
+    notice: Option<&'static str>,
+) -> AppResult<Response> {
+    match result {
         Ok(codes) => {
             let shown = Shown {
                 recovery_codes: Some(codes),
-                notice: Some(page.t("two_factor_enabled")),
+                notice,
                 ..Shown::default()
             };
-            render(&state, &me, &page, StatusCode::OK, shown).await
+            render(state, me, page, StatusCode::OK, shown).await
         }
-        Err(err) => refused(&state, &me, &page, err).await,
+        Err(err) => refused(state, me, page, err).await,
     }
 }
 
@@ -256,7 +268,7 @@ async fn regenerate_form(
     ClientIp(client): ClientIp,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
-    match two_factor::regenerate_recovery_codes(
+    let result = two_factor::regenerate_recovery_codes(
         &state.db,
         &state.secrets_key,
         &state.throttle,
@@ -264,17 +276,8 @@ async fn regenerate_form(
         &form.code,
         &client,
     )
-    .await
-    {
-        Ok(codes) => {
-            let shown = Shown {
-                recovery_codes: Some(codes),
-                ..Shown::default()
-            };
-            render(&state, &me, &page, StatusCode::OK, shown).await
-        }
-        Err(err) => refused(&state, &me, &page, err).await,
-    }
+    .await;
+    show_recovery_codes(&state, &me, &page, result, None).await
 }
 
 #[derive(Deserialize)]
