@@ -105,6 +105,9 @@ impl Storage {
         };
         config.jobs.poll_interval_ms = 25;
         config.http.shutdown_grace_secs = 2;
+        // Most tests log admins and operators in with a password alone; the two-factor tests
+        // turn the platform policy on themselves (`two_factor.rs`).
+        config.security.require_two_factor = Vec::new();
         config
     }
 }

@@ -341,7 +341,8 @@ async fn termination_signal() {
 }
 
 /// The whole HTTP stack, outside in: request id, tracing, timeout (503), compression, security
-/// headers, label resolution, error rendering, CSRF check, body limit, panic catching, router.
+/// headers, label resolution, error rendering, CSRF check, body limit, panic catching, the
+/// two-factor policy, router.
 /// Label resolution wraps the router as a service (not `Router::layer`) because it rewrites
 /// `/l/{slug}/…` paths, which must happen before routing.
 pub fn router_service(state: AppState) -> axum::Router {
@@ -353,6 +354,11 @@ fn http_stack(state: AppState, routes: axum::Router<AppState>) -> axum::Router {
     let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
     let body_limit = state.config.http.body_limit_bytes;
     let router = routes
+        // Platform policy before any route's own check: who must enrol does nothing else.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::two_factor::enforce,
+        ))
         // The permission layer of each route reads the state from here (see routes::guard).
         .layer(axum::Extension(state.clone()))
         .layer(CatchPanicLayer::new())

@@ -36,6 +36,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub session: SessionConfig,
     pub login: LoginConfig,
+    pub security: SecurityConfig,
     pub mail: MailConfig,
     pub jobs: JobsConfig,
     pub plugins: PluginsConfig,
@@ -89,6 +90,22 @@ pub struct LoginConfig {
     /// Password hashes or checks (argon2) running at once; 0 means one per CPU core. Further
     /// logins wait for a free slot off the async workers.
     pub password_workers: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Roles whose holders must turn on two-factor login: until they have, a login reaches
+    /// only the enrolment pages and API (and logging out). `[]` requires it of nobody.
+    pub require_two_factor: Vec<String>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            require_two_factor: vec!["platform-admin".into(), "label-operator".into()],
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -204,6 +221,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             session: SessionConfig::default(),
             login: LoginConfig::default(),
+            security: SecurityConfig::default(),
             mail: MailConfig::default(),
             jobs: JobsConfig::default(),
             plugins: PluginsConfig::default(),
@@ -275,6 +293,7 @@ const KNOWN_KEYS: &[&str] = &[
     "http",
     "session",
     "login",
+    "security",
     "mail",
     "jobs",
     "plugins",
@@ -374,6 +393,13 @@ impl Config {
         if self.session.absolute_hours < self.session.idle_hours {
             return Err("session.absolute_hours must be at least session.idle_hours".into());
         }
+        for role in &self.security.require_two_factor {
+            if etalage_core::authz::Role::parse(role).is_err() {
+                return Err(format!(
+                    "security.require_two_factor names {role:?}, which is not a role"
+                ));
+            }
+        }
         if self.trust_forwarded_for && self.trusted_proxy_hops == 0 {
             return Err("trusted_proxy_hops must be at least 1 with trust_forwarded_for".into());
         }
@@ -449,6 +475,30 @@ mod tests {
         };
         config.http.path_labels = path_labels;
         config
+    }
+
+    #[test]
+    #[allow(
+        clippy::result_large_err,
+        reason = "figment's `Jail` fixes the closure's error type"
+    )]
+    fn sec_two_factor_is_required_of_admins_and_operators_unless_configured_off() {
+        let config = Config::default();
+        assert_eq!(
+            config.security.require_two_factor,
+            ["platform-admin", "label-operator"]
+        );
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ETALAGE_SECURITY__REQUIRE_TWO_FACTOR", "[]");
+            let (config, _) = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(config.security.require_two_factor.is_empty());
+            jail.set_env(
+                "ETALAGE_SECURITY__REQUIRE_TWO_FACTOR",
+                "[\"platform-admn\"]",
+            );
+            assert!(Config::load(None).is_err(), "a misspelt role is refused");
+            Ok(())
+        });
     }
 
     #[test]

@@ -24,6 +24,11 @@ pub enum AppError {
     PayloadTooLarge,
     #[error(transparent)]
     Plugin(#[from] etalage_core::plugins::PluginError),
+    /// Platform policy: the account's role requires two-factor login, and it has not enrolled.
+    #[error(
+        "your role requires two-factor login: set it up first (POST /api/v1/me/two-factor/enrolment)"
+    )]
+    TwoFactorRequired,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -153,6 +158,13 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Payload Too Large",
                 "payload-too-large",
+                self.to_string(),
+                vec![],
+            ),
+            AppError::TwoFactorRequired => (
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "two-factor-required",
                 self.to_string(),
                 vec![],
             ),

@@ -150,6 +150,96 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "The session has ended.",
     ),
     (
+        "two_factor_title",
+        "Inloggen in twee stappen",
+        "Two-factor login",
+    ),
+    (
+        "two_factor_manage",
+        "Inloggen in twee stappen instellen",
+        "Set up two-factor login",
+    ),
+    (
+        "two_factor_on",
+        "Inloggen in twee stappen staat aan.",
+        "Two-factor login is on.",
+    ),
+    (
+        "two_factor_off",
+        "Inloggen in twee stappen staat uit.",
+        "Two-factor login is off.",
+    ),
+    (
+        "two_factor_required",
+        "Je rol vereist inloggen in twee stappen. Stel het in om verder te gaan.",
+        "Your role requires two-factor login. Set it up to continue.",
+    ),
+    ("two_factor_start", "Instellen", "Set up"),
+    (
+        "two_factor_scan",
+        "Scan deze code met je authenticator-app, of typ de sleutel over. Vul daarna de code in die de app toont.",
+        "Scan this code with your authenticator app, or type in the key. Then enter the code the app shows.",
+    ),
+    ("two_factor_secret", "Sleutel", "Key"),
+    (
+        "two_factor_app_code",
+        "Code uit je app",
+        "Code from your app",
+    ),
+    (
+        "two_factor_code",
+        "Code uit je app of herstelcode",
+        "Code from your app or recovery code",
+    ),
+    ("two_factor_confirm", "Bevestigen", "Confirm"),
+    (
+        "two_factor_enabled",
+        "Inloggen in twee stappen staat nu aan.",
+        "Two-factor login is now on.",
+    ),
+    (
+        "two_factor_recovery_title",
+        "Herstelcodes",
+        "Recovery codes",
+    ),
+    (
+        "two_factor_recovery_hint",
+        "Bewaar deze codes op een veilige plek: elke code werkt één keer, als je je app kwijt bent. Ze worden niet nog eens getoond.",
+        "Keep these codes somewhere safe: each works once, if you lose your app. They are not shown again.",
+    ),
+    (
+        "two_factor_recovery_left",
+        "Ongebruikte herstelcodes",
+        "Unused recovery codes",
+    ),
+    (
+        "two_factor_regenerate",
+        "Nieuwe herstelcodes maken",
+        "Make new recovery codes",
+    ),
+    ("two_factor_disable", "Uitzetten", "Turn off"),
+    ("two_factor_login_title", "Tweede stap", "Second step"),
+    (
+        "two_factor_login_hint",
+        "Vul de code uit je authenticator-app in, of een van je herstelcodes.",
+        "Enter the code from your authenticator app, or one of your recovery codes.",
+    ),
+    (
+        "two_factor_code_wrong",
+        "Deze code klopt niet, of is al gebruikt.",
+        "This code is not valid, or was used already.",
+    ),
+    (
+        "two_factor_login_expired",
+        "Deze inlogpoging is verlopen; log opnieuw in.",
+        "This login has expired; log in again.",
+    ),
+    (
+        "two_factor_reset",
+        "Inloggen in twee stappen resetten (beëindigt alle sessies)",
+        "Reset two-factor login (ends all sessions)",
+    ),
+    (
         "forgot_password",
         "Wachtwoord vergeten?",
         "Forgot your password?",

@@ -12,6 +12,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../templates/login.html")),
     ("account.html", include_str!("../templates/account.html")),
     (
+        "two_factor.html",
+        include_str!("../templates/two_factor.html"),
+    ),
+    (
+        "login_two_factor.html",
+        include_str!("../templates/login_two_factor.html"),
+    ),
+    (
         "reset_request.html",
         include_str!("../templates/reset_request.html"),
     ),

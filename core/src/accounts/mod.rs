@@ -1,6 +1,6 @@
 //! Accounts of people who log in (staff, employers, candidates): e-mail, argon2id password hash,
-//! roles per domain. Sessions, login throttling, password reset and the first-admin setup live
-//! beside it.
+//! roles per domain. Sessions, login throttling, two-factor login, password reset and the
+//! first-admin setup live beside it.
 pub mod invite;
 pub mod password;
 pub mod people;
@@ -9,6 +9,7 @@ pub mod reset;
 pub mod sessions;
 pub mod setup;
 pub mod throttle;
+pub mod two_factor;
 pub mod unlock;
 
 use sea_orm::{

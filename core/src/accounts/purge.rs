@@ -1,6 +1,6 @@
 //! The daily purge of what has stopped meaning anything: expired sessions, spent or expired
-//! reset, invitation, setup and unlock tokens, and login attempts older than the throttle's
-//! window. It only deletes rows that can no longer be used; no token changes meaning.
+//! reset, invitation, setup and unlock tokens, pending two-factor logins, and login attempts
+//! older than the throttle's window. It only deletes rows that can no longer be used; no token changes meaning.
 //!
 //! It runs as a job on the durable queue, so it is leased by one worker among all server
 //! processes. Each run schedules the next day's; a unique index on (kind, payload) keeps one
@@ -11,7 +11,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
-use super::{LoginThrottle, sessions};
+use super::{LoginThrottle, sessions, two_factor};
 use crate::jobs::{self, JobError, JobHandler, NewJob};
 use crate::store::entities::{login_unlock, password_reset, setup_token};
 use crate::{CoreResult, time};
@@ -57,7 +57,10 @@ pub async fn purge(conn: &impl ConnectionTrait, throttle: &LoginThrottle) -> Cor
         .await?;
     Ok(Purged {
         sessions: sessions::purge_expired(conn).await?,
-        tokens: resets.rows_affected + setups.rows_affected + unlocks.rows_affected,
+        tokens: resets.rows_affected
+            + setups.rows_affected
+            + unlocks.rows_affected
+            + two_factor::purge_pending_logins(conn).await?,
         login_attempts: throttle.purge_expired(conn).await?,
     })
 }

@@ -88,7 +88,10 @@ async fn send_code(db: &DatabaseConnection, email: &Email, ctx: &ResetContext) -
     let Some(account) = accounts::find_by_email(db, email).await? else {
         return Ok(());
     };
-    if !candidate_only(db, account.id).await? {
+    // A code is one factor: an account that turned on a second one keeps needing it.
+    if !candidate_only(db, account.id).await?
+        || crate::accounts::two_factor::is_enabled(db, account.id).await?
+    {
         return Ok(());
     }
     let now = time::now();

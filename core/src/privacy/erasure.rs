@@ -15,9 +15,9 @@ use serde::Serialize;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::candidates::ROLE_CANDIDATE;
 use crate::store::entities::{
-    account, account_role, candidate, candidate_label, candidate_note, consent_event,
+    account, account_role, account_totp, candidate, candidate_label, candidate_note, consent_event,
     email_verification, erasure_receipt, job, login_attempt, login_code, login_unlock,
-    password_reset, session,
+    password_reset, pending_login, recovery_code, session,
 };
 use crate::{CoreError, CoreResult, time};
 
@@ -178,6 +178,18 @@ async fn erase_account(conn: &impl ConnectionTrait, account_id: i64) -> CoreResu
         .await?;
     login_code::Entity::delete_many()
         .filter(login_code::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    pending_login::Entity::delete_many()
+        .filter(pending_login::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?;
+    account_totp::Entity::delete_many()
+        .filter(account_totp::Column::AccountId.eq(account_id))
         .exec(conn)
         .await?;
     account_role::Entity::delete_many()

@@ -40,7 +40,7 @@ pub const GROUPS: &[DataGroup] = &[
     },
     DataGroup {
         name: "account",
-        what: "the login: address, name, password hash, roles, sessions (with the browser's user agent), and the hashes of reset, unlock, verification and login-code links",
+        what: "the login: address, name, password hash, roles, sessions (with the browser's user agent), and the hashes of reset, unlock, verification and login-code links, the sealed TOTP secret and hashed recovery codes",
         tables: &[
             "accounts",
             "account_roles",
@@ -49,6 +49,9 @@ pub const GROUPS: &[DataGroup] = &[
             "login_unlocks",
             "email_verifications",
             "login_codes",
+            "account_totp",
+            "recovery_codes",
+            "pending_logins",
         ],
         on_erasure: OnErasure::Deleted,
         exported: true,

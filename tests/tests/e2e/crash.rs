@@ -34,6 +34,8 @@ impl ServerProcess {
             .arg("--labels-dir")
             .arg(labels_dir())
             .env("ETALAGE_LOG_FORMAT", "json")
+            // As `Storage::config`: the admin logs in with a password alone.
+            .env("ETALAGE_SECURITY__REQUIRE_TWO_FACTOR", "[]")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         if let Some(pg) = &storage.pg {

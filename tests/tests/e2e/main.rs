@@ -15,3 +15,4 @@ mod labels;
 mod plugins;
 mod probe;
 mod roles;
+mod two_factor;

@@ -3,3 +3,4 @@ pub mod csrf;
 pub mod errors;
 pub mod label;
 pub mod security_headers;
+pub mod two_factor;

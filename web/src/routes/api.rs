@@ -18,6 +18,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::AppError;
+use crate::middleware::two_factor::reachable_before_enrolment;
 use crate::routes::guard::{Access, RouteSpec, Routes, Scope};
 
 pub fn routes() -> Routes {
@@ -64,7 +65,7 @@ struct RolePoliciesDoc;
 /// the server's layers promise of each of them (see [`describe_contract`]).
 pub fn document() -> utoipa::openapi::OpenApi {
     use crate::routes::{
-        account, accounts, audit, candidates, jobs, labels, plugins, portal, session,
+        account, accounts, audit, candidates, jobs, labels, plugins, portal, session, two_factor,
     };
     let mut doc = ApiDoc::openapi();
     doc.merge(labels::LabelsDoc::openapi());
@@ -74,6 +75,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(plugins::PluginsDoc::openapi());
     doc.merge(account::AccountDoc::openapi());
     doc.merge(accounts::AccountsDoc::openapi());
+    doc.merge(two_factor::TwoFactorDoc::openapi());
     doc.merge(PeopleDoc::openapi());
     doc.merge(RolePoliciesDoc::openapi());
     doc.merge(portal::PortalDoc::openapi());
@@ -114,7 +116,8 @@ pub fn permission_text(access: &Access) -> String {
 /// Adds to every operation what is true of it because of where it sits, so that no handler has
 /// to repeat it (and none can forget it):
 /// - `x-permission`: the access the route table gives it, also named in its description;
-/// - 401 and 403 where the permission layer can refuse;
+/// - 401 and 403 where the permission layer can refuse, and 403 wherever the two-factor policy
+///   can (an account that must enrol reaches only the enrolment and login paths);
 /// - 400 where a path, query or body can be malformed, 404 where a path names something;
 /// - 413, 415 and 422 where a JSON body is read (too large, not JSON, refused by validation);
 /// - 503 everywhere: the request timeout answers it.
@@ -153,6 +156,15 @@ fn describe_contract(doc: &mut utoipa::openapi::OpenApi, specs: &[RouteSpec]) {
             )];
             if matches!(spec.access, Access::Requires(_)) {
                 common.push((401, "Not logged in"));
+            }
+            if !reachable_before_enrolment(path) {
+                common.push((
+                    403,
+                    "The permission is not held here, or the account's role requires two-factor \
+                     login and it has not enrolled yet (`two-factor-required`)",
+                ));
+            }
+            if matches!(spec.access, Access::Requires(_)) {
                 common.push((403, "The permission is not held here"));
             }
             if in_path || in_query || any_body {

@@ -10,6 +10,7 @@ use crate::routes::guard::{Access, Routes};
 use axum::Form;
 use cookie::SameSite;
 use etalage_core::CoreError;
+use etalage_core::accounts::two_factor::{self, LoginStep};
 use etalage_core::accounts::{self, Account, reset, sessions, setup, unlock};
 use etalage_core::audit::{self, Actor, AuditEntry};
 use etalage_core::domain::{Email, Password};
@@ -29,6 +30,12 @@ pub fn routes() -> Routes {
         .add(Method::GET, "/login", AUTH, get(login_form))
         .add(Method::POST, "/login", AUTH, post(login))
         .add(Method::GET, "/login/unlock/{token}", AUTH, get(unlock_form))
+        .add(
+            Method::POST,
+            "/login/two-factor",
+            AUTH,
+            post(login_second_factor),
+        )
         .add(Method::POST, "/logout", AUTH, post(logout))
         .add(Method::GET, "/password-reset", AUTH, get(reset_form))
         .add(Method::POST, "/password-reset", AUTH, post(reset_request))
@@ -196,16 +203,96 @@ async fn login(
     if let Some(token) = unlock_token.filter(|_| owner_unlocked) {
         unlock::spend(&state.db, token).await?;
     }
-    let cookie = start_session(&state, &page.headers, &account, &page.label.label.slug).await?;
+    match two_factor::after_password(&state.db, account).await? {
+        LoginStep::Done(account) => logged_in(&state, &page, &account, form.next.as_deref()).await,
+        LoginStep::SecondFactor { pending_token } => Ok(page.render(
+            &state,
+            "login_two_factor.html",
+            context! { pending => pending_token, next => form.next },
+        )),
+    }
+}
+
+/// Starts the session and goes where the login was headed (or the person's home).
+async fn logged_in(
+    state: &AppState,
+    page: &PageCtx,
+    account: &Account,
+    next: Option<&str>,
+) -> AppResult<Response> {
+    let cookie = start_session(state, &page.headers, account, &page.label.label.slug).await?;
     let fallback = if account.is_platform_admin {
         page.link("/admin")
     } else {
         page.link("/")
     };
-    let target = safe_next(form.next.as_deref(), fallback);
+    let target = safe_next(next, fallback);
     let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
+}
+
+#[derive(Deserialize)]
+struct SecondFactorForm {
+    /// The pending login token the password step put in the form.
+    pending: String,
+    code: String,
+    next: Option<String>,
+}
+
+/// The second step of a login through the form: a code from the app or a recovery code.
+async fn login_second_factor(
+    State(state): State<AppState>,
+    page: PageCtx,
+    ClientIp(client): ClientIp,
+    Form(form): Form<SecondFactorForm>,
+) -> AppResult<Response> {
+    let result = two_factor::verify_login(
+        &state.db,
+        &state.secrets_key,
+        &state.throttle,
+        &form.pending,
+        &form.code,
+        &client,
+        request_id(&page.headers),
+    )
+    .await;
+    let (status, message) = match result {
+        Ok(account) => return logged_in(&state, &page, &account, form.next.as_deref()).await,
+        // The pending login is gone (expired, spent, unknown): start again.
+        Err(CoreError::Unauthenticated) => {
+            return Ok(page.render_status(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                "login.html",
+                context! { next => form.next, error => page.t("two_factor_login_expired"), email => "" },
+            ));
+        }
+        Err(CoreError::Forbidden) => {
+            return Ok(page.render_status(
+                &state,
+                StatusCode::FORBIDDEN,
+                "login.html",
+                context! { next => form.next, error => page.t("login_disabled"), email => "" },
+            ));
+        }
+        Err(CoreError::Invalid { .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page.t("two_factor_code_wrong").to_string(),
+        ),
+        Err(CoreError::Throttled { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            page.t("login_throttled")
+                .replace("{secs}", &retry_after_secs.to_string()),
+        ),
+        Err(other) => return Err(other.into()),
+    };
+    Ok(page.render_status(
+        &state,
+        status,
+        "login_two_factor.html",
+        context! { pending => form.pending, next => form.next, error => message },
+    ))
 }
 
 async fn logout(State(state): State<AppState>, page: PageCtx) -> AppResult<Response> {

@@ -21,6 +21,7 @@ mod processors;
 mod role_policies;
 mod session;
 mod site;
+mod two_factor;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -48,6 +49,7 @@ pub fn table() -> guard::Routes {
         .merge(accounts::routes())
         .merge(portal::routes())
         .merge(candidates::routes())
+        .merge(two_factor::routes())
 }
 
 /// The routes' specifications, for tests and documentation.
@@ -210,6 +212,17 @@ mod access_tests {
                 | "/privacy/{version}"
                 | "/login"
                 | "/login/unlock/{token}"
+                | "/login/two-factor"
+                | "/account/two-factor"
+                | "/account/two-factor/enrolment"
+                | "/account/two-factor/enrolment/confirm"
+                | "/account/two-factor/recovery-codes"
+                | "/account/two-factor/disable"
+                | "/api/v1/me/two-factor/enrolment"
+                | "/api/v1/me/two-factor/enrolment/confirm"
+                | "/api/v1/me/two-factor/recovery-codes"
+                | "/api/v1/me/two-factor/disable"
+                | "/api/v1/session/second-factor"
                 | "/account"
                 | "/account/password"
                 | "/account/sessions/{id}/end"

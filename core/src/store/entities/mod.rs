@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Queries live in the feature modules that own the data.
 pub mod account;
 pub mod account_role;
+pub mod account_totp;
 pub mod audit_event;
 pub mod candidate;
 pub mod candidate_label;
@@ -17,8 +18,10 @@ pub mod login_attempt;
 pub mod login_code;
 pub mod login_unlock;
 pub mod password_reset;
+pub mod pending_login;
 pub mod plugin;
 pub mod processor;
+pub mod recovery_code;
 pub mod role_restriction;
 pub mod server_key;
 pub mod session;
