@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod labels;
 pub mod mail;
 pub mod plugins;
+pub mod privacy;
 pub mod processors;
 pub mod redact;
 pub mod secrets;

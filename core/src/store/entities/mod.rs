@@ -13,6 +13,7 @@ pub mod login_attempt;
 pub mod login_unlock;
 pub mod password_reset;
 pub mod plugin;
+pub mod privacy_request;
 pub mod processor;
 pub mod role_restriction;
 pub mod server_key;
