@@ -12,5 +12,6 @@ mod handover;
 mod jobs;
 mod labels;
 mod plugins;
+mod privacy_requests;
 mod probe;
 mod roles;

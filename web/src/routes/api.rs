@@ -2,8 +2,8 @@
 //! Errors are `application/problem+json`. Authentication is the session cookie (`POST
 //! /api/v1/session`); unsafe methods need a JSON body, which no other site can send us.
 //!
-//! The handlers live with their resource (`labels`, `people`, `role_policies`, `audit`, `jobs`,
-//! `session`, `plugins`), beside the pages of the same resource; each resource describes its
+//! The handlers live with their resource (`labels`, `people`, `privacy_requests`, `role_policies`,
+//! `audit`, `jobs`, `session`, `plugins`), beside the pages of the same resource; each resource describes its
 //! paths in its own `…Doc`, merged here into one document.
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -63,7 +63,9 @@ struct RolePoliciesDoc;
 /// The whole document: the common parts, every resource's paths, and what the route table and
 /// the server's layers promise of each of them (see [`describe_contract`]).
 pub fn document() -> utoipa::openapi::OpenApi {
-    use crate::routes::{account, accounts, audit, jobs, labels, plugins, session};
+    use crate::routes::{
+        account, accounts, audit, jobs, labels, plugins, privacy_requests, session,
+    };
     let mut doc = ApiDoc::openapi();
     doc.merge(labels::LabelsDoc::openapi());
     doc.merge(session::SessionDoc::openapi());
@@ -73,6 +75,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(account::AccountDoc::openapi());
     doc.merge(accounts::AccountsDoc::openapi());
     doc.merge(PeopleDoc::openapi());
+    doc.merge(privacy_requests::PrivacyRequestsDoc::openapi());
     doc.merge(RolePoliciesDoc::openapi());
     describe_contract(&mut doc, &crate::routes::specs());
     doc

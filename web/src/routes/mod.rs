@@ -13,6 +13,7 @@ mod health;
 mod jobs;
 mod labels;
 mod people;
+mod privacy_requests;
 pub(crate) mod plugins;
 pub(crate) use plugins::parse_rank_batch;
 mod processors;
@@ -36,6 +37,7 @@ pub fn table() -> guard::Routes {
         .merge(session::routes())
         .merge(labels::routes())
         .merge(people::routes())
+        .merge(privacy_requests::routes())
         .merge(role_policies::routes())
         .merge(audit::routes())
         .merge(jobs::routes())
