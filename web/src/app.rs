@@ -43,7 +43,10 @@ impl reminder::LabelDirectory for ReminderLabels {
             slug: label.slug.clone(),
             name: label.name.clone(),
             reply_to: Some(label.contact_email.clone()),
-            register_url: self.0.links.url(&label, "/admin/privacy-requests?due=urgent"),
+            register_url: self
+                .0
+                .links
+                .url(&label, "/admin/privacy-requests?due=urgent"),
         })
     }
 }

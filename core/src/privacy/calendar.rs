@@ -142,8 +142,7 @@ pub fn one_month_after(date: NaiveDate) -> NaiveDate {
 
 /// `months` months after `date`, clamped to the last day of the month like [`one_month_after`].
 pub fn months_after(date: NaiveDate, months: u32) -> NaiveDate {
-    date.checked_add_months(Months::new(months))
-        .unwrap_or(date)
+    date.checked_add_months(Months::new(months)).unwrap_or(date)
 }
 
 /// The dates a request received on `received` must be answered by.
@@ -192,7 +191,10 @@ mod tests {
             assert_eq!(easter_sunday(year), easter, "Easter {year}");
             let days = holidays(year, DEFAULT);
             assert!(days.contains(&(ascension, "Hemelvaartsdag")), "{year}");
-            assert!(days.contains(&(whit_monday, "Tweede Pinksterdag")), "{year}");
+            assert!(
+                days.contains(&(whit_monday, "Tweede Pinksterdag")),
+                "{year}"
+            );
             assert!(days.contains(&(easter + Duration::days(1), "Tweede Paasdag")));
             assert!(days.contains(&(easter - Duration::days(2), "Goede Vrijdag")));
         }
@@ -206,11 +208,18 @@ mod tests {
         assert_eq!(kings_day(2025), d(2025, 4, 26), "27 April 2025 is a Sunday");
         assert_eq!(kings_day(2026), d(2026, 4, 27), "Monday");
         assert_eq!(kings_day(2027), d(2027, 4, 27), "Tuesday");
-        assert_eq!(kings_day(2030), d(2030, 4, 27), "a Saturday stays a Saturday");
+        assert_eq!(
+            kings_day(2030),
+            d(2030, 4, 27),
+            "a Saturday stays a Saturday"
+        );
         assert_eq!(kings_day(2031), d(2031, 4, 26), "27 April 2031 is a Sunday");
         assert!(!is_working_day(d(2026, 4, 27), DEFAULT));
         assert!(is_working_day(d(2026, 4, 28), DEFAULT));
-        assert!(is_working_day(d(2027, 4, 26), DEFAULT), "a Monday before a Tuesday King's Day");
+        assert!(
+            is_working_day(d(2027, 4, 26), DEFAULT),
+            "a Monday before a Tuesday King's Day"
+        );
     }
 
     #[test]
@@ -249,8 +258,14 @@ mod tests {
         assert!(is_working_day(d(2026, 11, 30), DEFAULT));
         assert!(!is_working_day(d(2027, 1, 1), DEFAULT));
         assert!(!is_working_day(d(2026, 12, 25), DEFAULT));
-        assert!(!is_working_day(d(2026, 12, 26), DEFAULT), "Saturday and Boxing Day");
-        assert!(!is_working_day(d(2025, 12, 26), DEFAULT), "Friday, Boxing Day");
+        assert!(
+            !is_working_day(d(2026, 12, 26), DEFAULT),
+            "Saturday and Boxing Day"
+        );
+        assert!(
+            !is_working_day(d(2025, 12, 26), DEFAULT),
+            "Friday, Boxing Day"
+        );
     }
 
     #[test]

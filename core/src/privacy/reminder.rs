@@ -9,13 +9,13 @@
 //! is reached.
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::calendar::HolidaySettings;
 use super::requests::{self, PrivacyRequest, Urgency};
 use crate::authz::{Authz, subject_of};
-use crate::jobs::{self, JobError, JobHandler, NewJob};
+use crate::jobs::{JobError, JobHandler, daily};
 use crate::mail::{self, OutgoingMail};
 use crate::store::entities::account;
 use crate::{CoreResult, time};
@@ -45,25 +45,12 @@ pub trait LabelDirectory: Send + Sync {
 
 /// Puts the reminder of `day` on the queue unless it is there already.
 pub async fn schedule(db: &DatabaseConnection, day: NaiveDate) -> CoreResult<()> {
-    let at = day
-        .and_time(NaiveTime::from_hms_opt(HOUR_UTC, 0, 0).unwrap_or_default())
-        .and_utc()
-        .timestamp_millis();
-    let job = NewJob::new(JOB_KIND, serde_json::json!({ "day": day.to_string() })).run_at_ms(at);
-    match jobs::enqueue(db, job).await {
-        Ok(_) => Ok(()),
-        Err(err) if err.is_unique_violation() => Ok(()),
-        Err(err) => Err(err),
-    }
-}
-
-fn tomorrow() -> NaiveDate {
-    time::now().date_naive() + Duration::days(1)
+    daily::schedule(db, JOB_KIND, day, HOUR_UTC).await
 }
 
 /// Called at start: makes sure tomorrow morning's reminder is on the queue.
 pub async fn ensure_scheduled(db: &DatabaseConnection) -> CoreResult<()> {
-    schedule(db, tomorrow()).await
+    schedule(db, daily::tomorrow()).await
 }
 
 /// The mail text for one label's urgent requests; ids, kinds and dates only.
@@ -135,7 +122,10 @@ pub async fn send_reminders(
                     to: recipient.email,
                     from_name: label.name.clone(),
                     reply_to: label.reply_to.clone(),
-                    subject: format!("{} verzoek(en) van betrokkenen vragen aandacht", urgent.len()),
+                    subject: format!(
+                        "{} verzoek(en) van betrokkenen vragen aandacht",
+                        urgent.len()
+                    ),
                     text: text.clone(),
                     label: Some(slug.clone()),
                 },
@@ -162,21 +152,21 @@ impl JobHandler for ReminderJob {
     }
 
     async fn run(&self, payload: &serde_json::Value) -> Result<(), JobError> {
-        let day = payload
-            .get("day")
-            .and_then(|d| d.as_str())
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-            .ok_or_else(|| JobError::permanent("reminder job without a day"))?;
+        let day = daily::day_of(payload)?;
         // A late run (servers down for days) reports on today, not on the day it was for.
         let today = time::now().date_naive();
         // Mails are queued before the next day is, so a retry after a failure in between
         // sends them again: a reminder twice is harmless, a reminder lost is not.
-        let sent = send_reminders(&self.db, &self.authz, self.labels.as_ref(), today, self.settings)
-            .await
-            .map_err(|e| JobError::retry(e.to_string()))?;
+        let sent = send_reminders(
+            &self.db,
+            &self.authz,
+            self.labels.as_ref(),
+            today,
+            self.settings,
+        )
+        .await
+        .map_err(|e| JobError::retry(e.to_string()))?;
         tracing::info!(mails = sent, "privacy request reminders queued");
-        schedule(&self.db, (day + Duration::days(1)).max(tomorrow()))
-            .await
-            .map_err(|e| JobError::retry(e.to_string()))
+        daily::schedule_next(&self.db, JOB_KIND, day, HOUR_UTC).await
     }
 }

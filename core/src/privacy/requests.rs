@@ -214,7 +214,10 @@ fn free_text(field: &'static str, value: Option<&str>, max: usize) -> CoreResult
             format!("at most {max} characters"),
         ));
     }
-    if matches!(redact::mask_personal_data(value), std::borrow::Cow::Owned(_)) {
+    if matches!(
+        redact::mask_personal_data(value),
+        std::borrow::Cow::Owned(_)
+    ) {
         return Err(CoreError::invalid(
             field,
             "looks like a BSN, IBAN or ID document number; those are never stored here — \
@@ -280,11 +283,7 @@ pub async fn create(
         MAX_SHORT,
     )?;
     let description = free_text("description", new.description.as_deref(), MAX_TEXT)?;
-    let method = free_text(
-        "identity_method",
-        new.identity_method.as_deref(),
-        MAX_SHORT,
-    )?;
+    let method = free_text("identity_method", new.identity_method.as_deref(), MAX_SHORT)?;
     if new.candidate_id.is_none() && name.is_none() && contact.is_none() {
         return Err(CoreError::invalid(
             "requester_name",
@@ -322,18 +321,7 @@ pub async fn create(
             handled_by: Some(actor),
         },
         settings,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        audit_entry(
-            Actor::Account(actor),
-            "privacy.request.create",
-            label,
-            row.id,
-            serde_json::json!({ "kind": row.kind, "candidate_id": row.candidate_id }),
-            request_id,
-        ),
+        (actor, "privacy.request.create", request_id),
     )
     .await?;
     txn.commit().await?;
@@ -354,15 +342,18 @@ struct Row {
     handled_by: Option<i64>,
 }
 
+/// Inserts `row` in `label` and audits it as `(actor, action, request_id)`; pass the
+/// transaction so both land or neither does.
 async fn insert(
     conn: &impl ConnectionTrait,
     label: &str,
     row: Row,
     settings: HolidaySettings,
+    (actor, action, request_id): (i64, &'static str, Option<String>),
 ) -> CoreResult<privacy_request::Model> {
     let now = time::now();
     let deadlines = calendar::deadlines(row.received_on, settings);
-    Ok(privacy_request::ActiveModel {
+    let inserted = privacy_request::ActiveModel {
         label: Set(label.to_string()),
         candidate_id: Set(row.candidate_id),
         requester_name: Set(row.requester_name),
@@ -382,7 +373,20 @@ async fn insert(
         ..Default::default()
     }
     .insert(conn)
-    .await?)
+    .await?;
+    audit::record(
+        conn,
+        audit_entry(
+            Actor::Account(actor),
+            action,
+            label,
+            inserted.id,
+            serde_json::json!({ "kind": inserted.kind, "candidate_id": inserted.candidate_id }),
+            request_id,
+        ),
+    )
+    .await?;
+    Ok(inserted)
 }
 
 /// A request filed by the candidate behind account `account_id` through `label`'s portal,
@@ -415,18 +419,7 @@ pub async fn file_for_account(
             handled_by: None,
         },
         settings,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        audit_entry(
-            Actor::Account(account_id),
-            "privacy.request.file",
-            label,
-            row.id,
-            serde_json::json!({ "kind": row.kind, "candidate_id": candidate.id }),
-            request_id,
-        ),
+        (account_id, "privacy.request.file", request_id),
     )
     .await?;
     txn.commit().await?;
@@ -474,33 +467,21 @@ pub async fn for_export(
 /// was handled (kind, channel, dates, status), without the name, contact, free texts and the
 /// link to the candidate. The number of requests scrubbed.
 pub async fn scrub_for_erasure(conn: &impl ConnectionTrait, candidate_id: i64) -> CoreResult<u64> {
-    let result = privacy_request::Entity::update_many()
-        .col_expr(
-            privacy_request::Column::CandidateId,
-            Option::<i64>::None.into(),
-        )
-        .col_expr(
-            privacy_request::Column::RequesterName,
-            Option::<String>::None.into(),
-        )
-        .col_expr(
-            privacy_request::Column::RequesterContact,
-            Option::<String>::None.into(),
-        )
-        .col_expr(
-            privacy_request::Column::Description,
-            Option::<String>::None.into(),
-        )
-        .col_expr(
-            privacy_request::Column::IdentityMethod,
-            Option::<String>::None.into(),
-        )
-        .col_expr(
-            privacy_request::Column::Answer,
-            Option::<String>::None.into(),
-        )
-        .col_expr(privacy_request::Column::UpdatedAt, time::now().into())
-        .filter(privacy_request::Column::CandidateId.eq(candidate_id))
+    use privacy_request::Column;
+    let mut scrub = privacy_request::Entity::update_many()
+        .col_expr(Column::CandidateId, Option::<i64>::None.into())
+        .col_expr(Column::UpdatedAt, time::now().into());
+    for personal in [
+        Column::RequesterName,
+        Column::RequesterContact,
+        Column::Description,
+        Column::IdentityMethod,
+        Column::Answer,
+    ] {
+        scrub = scrub.col_expr(personal, Option::<String>::None.into());
+    }
+    let result = scrub
+        .filter(Column::CandidateId.eq(candidate_id))
         .exec(conn)
         .await?;
     Ok(result.rows_affected)
@@ -529,7 +510,10 @@ impl DueFilter {
             "overdue" => Ok(DueFilter::Overdue),
             "due_soon" => Ok(DueFilter::DueSoon),
             "urgent" => Ok(DueFilter::Urgent),
-            _ => Err(CoreError::invalid("due", "one of: overdue, due_soon, urgent")),
+            _ => Err(CoreError::invalid(
+                "due",
+                "one of: overdue, due_soon, urgent",
+            )),
         }
     }
 }
@@ -701,7 +685,14 @@ pub async fn update(
     };
     audit::record(
         &txn,
-        audit_entry(Actor::Account(actor), action, label, id, details, request_id),
+        audit_entry(
+            Actor::Account(actor),
+            action,
+            label,
+            id,
+            details,
+            request_id,
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -769,16 +760,30 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, CoreError::Invalid { field: "identity_method", .. }),
+            matches!(
+                err,
+                CoreError::Invalid {
+                    field: "identity_method",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         let with_iban = NewRequest {
             description: Some("terugbetalen op NL91ABNA0417164300".into()),
             ..by_phone(today)
         };
-        assert!(create(&t.db, "werkweb", staff, with_iban, s, None).await.is_err());
+        assert!(
+            create(&t.db, "werkweb", staff, with_iban, s, None)
+                .await
+                .is_err()
+        );
         let future = by_phone(today + chrono::Duration::days(1));
-        assert!(create(&t.db, "werkweb", staff, future, s, None).await.is_err());
+        assert!(
+            create(&t.db, "werkweb", staff, future, s, None)
+                .await
+                .is_err()
+        );
         let ok = create(&t.db, "werkweb", staff, by_phone(today), s, None)
             .await
             .unwrap();
@@ -787,7 +792,11 @@ mod tests {
             answer: Some("ID-nummer NX1234567".into()),
             ..Change::default()
         };
-        assert!(update(&t.db, "werkweb", staff, ok.id, change, None).await.is_err());
+        assert!(
+            update(&t.db, "werkweb", staff, ok.id, change, None)
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
@@ -808,9 +817,16 @@ mod tests {
         let fresh = create(&t.db, "werkweb", staff, by_phone(d(2026, 11, 24)), s, None)
             .await
             .unwrap();
-        create(&t.db, "65plus-werkt", staff, by_phone(d(2026, 11, 2)), s, None)
-            .await
-            .unwrap();
+        create(
+            &t.db,
+            "65plus-werkt",
+            staff,
+            by_phone(d(2026, 11, 2)),
+            s,
+            None,
+        )
+        .await
+        .unwrap();
         let ids = |page: RequestPage| page.items.iter().map(|r| r.id).collect::<Vec<_>>();
         let all = list(&t.db, "werkweb", ListFilter::default(), today, s, 1, 50)
             .await
@@ -820,13 +836,17 @@ mod tests {
             due: Some(DueFilter::Overdue),
             ..ListFilter::default()
         };
-        let page = list(&t.db, "werkweb", overdue, today, s, 1, 50).await.unwrap();
+        let page = list(&t.db, "werkweb", overdue, today, s, 1, 50)
+            .await
+            .unwrap();
         assert_eq!(ids(page), vec![late.id]);
         let due_soon = ListFilter {
             due: Some(DueFilter::DueSoon),
             ..ListFilter::default()
         };
-        let page = list(&t.db, "werkweb", due_soon, today, s, 1, 50).await.unwrap();
+        let page = list(&t.db, "werkweb", due_soon, today, s, 1, 50)
+            .await
+            .unwrap();
         assert_eq!(ids(page), vec![soon.id]);
         let paged = list(&t.db, "werkweb", ListFilter::default(), today, s, 2, 2)
             .await
@@ -848,7 +868,11 @@ mod tests {
             status: Some(Status::Answered),
             ..Change::default()
         };
-        assert!(update(&t.db, "werkweb", staff, late.id, answer.clone(), None).await.is_err());
+        assert!(
+            update(&t.db, "werkweb", staff, late.id, answer.clone(), None)
+                .await
+                .is_err()
+        );
         let answered = update(
             &t.db,
             "werkweb",
@@ -923,7 +947,9 @@ mod tests {
             ..by_phone(now.date_naive())
         };
         assert!(
-            create(&t.db, "65plus-werkt", staff, linked.clone(), s, None).await.is_err(),
+            create(&t.db, "65plus-werkt", staff, linked.clone(), s, None)
+                .await
+                .is_err(),
             "a candidate another label does not know cannot be linked"
         );
         candidate_label::ActiveModel {
@@ -936,15 +962,28 @@ mod tests {
         .insert(&t.db)
         .await
         .unwrap();
-        let request = create(&t.db, "werkweb", staff, linked, s, None).await.unwrap();
-        assert_eq!(for_export(&t.db, candidate.id).await.unwrap(), vec![request.clone()]);
+        let request = create(&t.db, "werkweb", staff, linked, s, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            for_export(&t.db, candidate.id).await.unwrap(),
+            vec![request.clone()]
+        );
         assert_eq!(scrub_for_erasure(&t.db, candidate.id).await.unwrap(), 1);
         assert!(for_export(&t.db, candidate.id).await.unwrap().is_empty());
         let kept = get(&t.db, "werkweb", request.id).await.unwrap();
         assert_eq!(
-            (kept.candidate_id, kept.requester_name, kept.requester_contact, kept.description),
+            (
+                kept.candidate_id,
+                kept.requester_name,
+                kept.requester_contact,
+                kept.description
+            ),
             (None, None, None, None)
         );
-        assert_eq!((kept.kind, kept.received_on), (request.kind, request.received_on));
+        assert_eq!(
+            (kept.kind, kept.received_on),
+            (request.kind, request.received_on)
+        );
     }
 }

@@ -51,7 +51,12 @@ fn phone_request(kind: &str, received_on: NaiveDate, name: &str) -> Value {
     })
 }
 
-async fn list(app: &TestApp, client: &reqwest::Client, host: &str, query: &str) -> (StatusCode, Value) {
+async fn list(
+    app: &TestApp,
+    client: &reqwest::Client,
+    host: &str,
+    query: &str,
+) -> (StatusCode, Value) {
     let r = client
         .get(app.url(host, &format!("/api/v1/admin/privacy-requests{query}")))
         .send()
@@ -96,11 +101,15 @@ storage_test!(
         .await
         .unwrap();
         assert_eq!(soon["urgency"], "due_soon");
-        let fresh: Value = register(&app, &recruiter, phone_request("objection", today(), "Kees Vers"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let fresh: Value = register(
+            &app,
+            &recruiter,
+            phone_request("objection", today(), "Kees Vers"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
         assert_eq!(fresh["urgency"], "on_time");
         let (late_id, soon_id, fresh_id) = (
             late["id"].as_i64().unwrap(),
@@ -140,8 +149,17 @@ storage_test!(
         let (_, erasures) = list(&app, &recruiter, HOST, "?kind=erasure").await;
         assert_eq!(ids(&erasures), vec![soon_id]);
         let (_, second) = list(&app, &recruiter, HOST, "?per_page=2&page=2").await;
-        assert_eq!((ids(&second), second["total"].as_i64()), (vec![fresh_id], Some(3)));
-        for bad in ["?due=someday", "?kind=gossip", "?per_page=0", "?per_page=999", "?page=0"] {
+        assert_eq!(
+            (ids(&second), second["total"].as_i64()),
+            (vec![fresh_id], Some(3))
+        );
+        for bad in [
+            "?due=someday",
+            "?kind=gossip",
+            "?per_page=0",
+            "?per_page=999",
+            "?page=0",
+        ] {
             assert_eq!(
                 list(&app, &recruiter, HOST, bad).await.0,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -166,9 +184,15 @@ storage_test!(
         assert_eq!(audited.len(), 1);
         assert_eq!(audited[0].subject, format!("privacy_request:{late_id}"));
         assert_eq!(audited[0].label.as_deref(), Some("werkweb"));
-        assert!(!audited[0].details.contains("Jan"), "{}", audited[0].details);
+        assert!(
+            !audited[0].details.contains("Jan"),
+            "{}",
+            audited[0].details
+        );
         assert_eq!(
-            patch(late_id, json!({ "status": "answered" })).await.status(),
+            patch(late_id, json!({ "status": "answered" }))
+                .await
+                .status(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "an answer needs its text"
         );
@@ -182,13 +206,18 @@ storage_test!(
         assert_eq!(answered["urgency"], "closed");
         assert!(answered["answered_at"].is_string());
         assert_eq!(
-            patch(late_id, json!({ "status": "in_progress" })).await.status(),
+            patch(late_id, json!({ "status": "in_progress" }))
+                .await
+                .status(),
             StatusCode::CONFLICT
         );
         assert_eq!(
-            patch(soon_id, json!({ "identity_method": "ID-kaart SPECI2014 gezien" }))
-                .await
-                .status(),
+            patch(
+                soon_id,
+                json!({ "identity_method": "ID-kaart SPECI2014 gezien" })
+            )
+            .await
+            .status(),
             StatusCode::UNPROCESSABLE_ENTITY
         );
 
@@ -203,7 +232,10 @@ storage_test!(
             .unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         let r = stranger
-            .get(app.url(HOST, &format!("/l/{OTHER}/admin/privacy-requests/{soon_id}")))
+            .get(app.url(
+                HOST,
+                &format!("/l/{OTHER}/admin/privacy-requests/{soon_id}"),
+            ))
             .send()
             .await
             .unwrap();
@@ -224,7 +256,11 @@ storage_test!(
         assert!(html.contains(&soon["due_on"].as_str().unwrap().to_string()));
         assert!(html.contains(&soon["legal_limit_on"].as_str().unwrap().to_string()));
         let html = app
-            .page(&recruiter, HOST, &format!("/admin/privacy-requests/{soon_id}"))
+            .page(
+                &recruiter,
+                HOST,
+                &format!("/admin/privacy-requests/{soon_id}"),
+            )
             .await;
         assert!(html.contains("id=\"prv-update\""));
         assert!(html.contains("Autoriteit Persoonsgegevens"));
@@ -309,7 +345,9 @@ storage_test!(
         assert!(html.contains(&due.due.to_string()));
 
         // An account without a candidate record has no requests to file or see.
-        let (_, nobody) = app.person(HOST, "geenkandidaat", "candidate", "werkweb").await;
+        let (_, nobody) = app
+            .person(HOST, "geenkandidaat", "candidate", "werkweb")
+            .await;
         assert_eq!(
             nobody.get(&mine).send().await.unwrap().status(),
             StatusCode::NOT_FOUND
@@ -326,21 +364,33 @@ storage_test!(
     prv_1_the_daily_reminder_mails_overdue_requests_to_the_labels_handlers,
     |app: TestApp| async move {
         let (_, recruiter) = app.person(HOST, "recruiter", "recruiter", "werkweb").await;
-        app.person(HOST, "operator", "label-operator", "werkweb").await;
+        app.person(HOST, "operator", "label-operator", "werkweb")
+            .await;
         app.person(HOST, "coach", "coach", "werkweb").await;
         app.person(HOST, "andere", "recruiter", OTHER).await;
         let old = today() - Duration::days(40);
-        let late: Value = register(&app, &recruiter, phone_request("erasure", old, "Geheime Naamdrager"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let on_time: Value = register(&app, &recruiter, phone_request("access", today(), "Nog Optijd"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let (late_id, on_time_id) = (late["id"].as_i64().unwrap(), on_time["id"].as_i64().unwrap());
+        let late: Value = register(
+            &app,
+            &recruiter,
+            phone_request("erasure", old, "Geheime Naamdrager"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let on_time: Value = register(
+            &app,
+            &recruiter,
+            phone_request("access", today(), "Nog Optijd"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let (late_id, on_time_id) = (
+            late["id"].as_i64().unwrap(),
+            on_time["id"].as_i64().unwrap(),
+        );
 
         // Yesterday's run, as if the servers had been down: it runs at once.
         reminder::schedule(&app.db, today() - Duration::days(1))
@@ -349,19 +399,33 @@ storage_test!(
         app.wait_for_mail(2).await;
         app.wait_for_jobs_drained().await;
         let mails = app.outbox();
-        assert_eq!(mails.len(), 2, "the recruiter and the operator of werkweb only");
+        assert_eq!(
+            mails.len(),
+            2,
+            "the recruiter and the operator of werkweb only"
+        );
         let decoded: Vec<String> = mails
             .iter()
-            .map(|m| m.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
+            .map(|m| {
+                m.replace("=\r\n", "")
+                    .replace("=\n", "")
+                    .replace("=3D", "=")
+            })
             .collect();
         for to in ["recruiter@werkweb.net", "operator@werkweb.net"] {
-            assert!(decoded.iter().any(|m| m.contains(&format!("To: {to}"))), "{to}");
+            assert!(
+                decoded.iter().any(|m| m.contains(&format!("To: {to}"))),
+                "{to}"
+            );
         }
         for mail in &decoded {
             assert!(mail.contains(&format!("#{late_id} erasure")), "{mail}");
             assert!(mail.contains(&late["due_on"].as_str().unwrap().to_string()));
             assert!(!mail.contains("Geheime"), "no requester names in mail");
-            assert!(!mail.contains(&format!("#{on_time_id} ")), "only what is urgent");
+            assert!(
+                !mail.contains(&format!("#{on_time_id} ")),
+                "only what is urgent"
+            );
             let link = link_in_mail(mail, &app.public_url("werkweb", "/admin/privacy-requests"));
             assert!(link.is_some(), "a link on the label's address: {mail}");
         }
@@ -374,6 +438,12 @@ storage_test!(
             .await
             .unwrap();
         assert_eq!(waiting.len(), 1);
-        assert!(waiting[0].payload.as_deref().unwrap().contains(&(today() + Duration::days(1)).to_string()));
+        assert!(
+            waiting[0]
+                .payload
+                .as_deref()
+                .unwrap()
+                .contains(&(today() + Duration::days(1)).to_string())
+        );
     }
 );

@@ -12,8 +12,8 @@ use chrono::NaiveDate;
 use etalage_core::CoreError;
 use etalage_core::privacy::calendar::HolidaySettings;
 use etalage_core::privacy::requests::{
-    self, Change, Channel, DueFilter, IdentityCheck, Kind, ListFilter, NewRequest,
-    PrivacyRequest, RequestPage, Status, Urgency,
+    self, Change, Channel, DueFilter, IdentityCheck, Kind, ListFilter, NewRequest, PrivacyRequest,
+    RequestPage, Status, Urgency,
 };
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -34,11 +34,36 @@ pub fn routes() -> Routes {
     let own_write = perm("profile", "update", RequestLabel);
     Routes::new()
         .add(Method::GET, "/admin/privacy-requests", read, get(list_page))
-        .add(Method::POST, "/admin/privacy-requests", write, post(create_form))
-        .add(Method::GET, "/admin/privacy-requests/{id}", read, get(detail_page))
-        .add(Method::POST, "/admin/privacy-requests/{id}", write, post(update_form))
-        .add(Method::GET, "/account/privacy-requests", own_read, get(my_page))
-        .add(Method::POST, "/account/privacy-requests", own_write, post(my_form))
+        .add(
+            Method::POST,
+            "/admin/privacy-requests",
+            write,
+            post(create_form),
+        )
+        .add(
+            Method::GET,
+            "/admin/privacy-requests/{id}",
+            read,
+            get(detail_page),
+        )
+        .add(
+            Method::POST,
+            "/admin/privacy-requests/{id}",
+            write,
+            post(update_form),
+        )
+        .add(
+            Method::GET,
+            "/account/privacy-requests",
+            own_read,
+            get(my_page),
+        )
+        .add(
+            Method::POST,
+            "/account/privacy-requests",
+            own_write,
+            post(my_form),
+        )
         .add(
             Method::GET,
             "/api/v1/admin/privacy-requests",
@@ -281,6 +306,31 @@ fn new_request(form: &CreateForm) -> Result<NewRequest, CoreError> {
     })
 }
 
+/// After a form: to `to` when it worked; the form's page again, with the problem, when the
+/// input was refused (422) or the request is closed (409).
+async fn after_form<T, Fut>(
+    result: Result<T, CoreError>,
+    page: &PageCtx,
+    to: &str,
+    again: impl FnOnce(StatusCode, String) -> Fut,
+) -> AppResult<Response>
+where
+    Fut: std::future::Future<Output = AppResult<Response>>,
+{
+    match result {
+        Ok(_) => Ok(Redirect::to(&page.link(to)).into_response()),
+        Err(CoreError::Invalid { field, message }) => {
+            again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{field}: {message}"),
+            )
+            .await
+        }
+        Err(CoreError::Conflict(message)) => again(StatusCode::CONFLICT, message).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
 async fn create_form(
     State(state): State<AppState>,
     granted: Granted,
@@ -288,39 +338,29 @@ async fn create_form(
     Form(form): Form<CreateForm>,
 ) -> AppResult<Response> {
     let actor = granted.account()?.id;
-    let result = match new_request(&form) {
-        Ok(new) => {
-            requests::create(
-                &state.db,
-                &granted.domain,
-                actor,
-                new,
-                settings(&state),
-                request_id(&page.headers),
-            )
-            .await
-        }
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(created) => Ok(Redirect::to(&page.link(&format!(
-            "/admin/privacy-requests/{}",
-            created.id
-        )))
-        .into_response()),
-        Err(CoreError::Invalid { field, message }) => {
-            render_list(
-                &state,
-                &granted,
-                &page,
-                &ListParams::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(format!("{field}: {message}")),
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
+    let result = async {
+        let new = new_request(&form)?;
+        let s = settings(&state);
+        requests::create(
+            &state.db,
+            &granted.domain,
+            actor,
+            new,
+            s,
+            request_id(&page.headers),
+        )
+        .await
     }
+    .await;
+    let to = match &result {
+        Ok(created) => format!("/admin/privacy-requests/{}", created.id),
+        Err(_) => String::new(),
+    };
+    let unfiltered = ListParams::default();
+    after_form(result, &page, &to, |status, error| {
+        render_list(&state, &granted, &page, &unfiltered, status, Some(error))
+    })
+    .await
 }
 
 async fn render_detail(
@@ -373,44 +413,29 @@ async fn update_form(
     Form(form): Form<UpdateForm>,
 ) -> AppResult<Response> {
     let actor = granted.account()?.id;
-    let change = match (
-        Status::parse(&form.status),
-        IdentityCheck::parse(&form.identity_check),
-    ) {
-        (Ok(status), Ok(check)) => Ok(Change {
-            status: Some(status),
-            identity_check: Some(check),
+    let result = async {
+        let change = Change {
+            status: Some(Status::parse(&form.status)?),
+            identity_check: Some(IdentityCheck::parse(&form.identity_check)?),
             identity_method: some(&form.identity_method),
             answer: some(&form.answer),
-        }),
-        (Err(err), _) | (_, Err(err)) => Err(err),
-    };
-    let result = match change {
-        Ok(change) => {
-            requests::update(
-                &state.db,
-                &granted.domain,
-                actor,
-                id,
-                change,
-                request_id(&page.headers),
-            )
-            .await
-        }
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(_) => Ok(Redirect::to(&page.link(&format!("/admin/privacy-requests/{id}"))).into_response()),
-        Err(CoreError::Invalid { field, message }) => {
-            let error = Some(format!("{field}: {message}"));
-            render_detail(&state, &granted, &page, id, StatusCode::UNPROCESSABLE_ENTITY, error)
-                .await
-        }
-        Err(CoreError::Conflict(message)) => {
-            render_detail(&state, &granted, &page, id, StatusCode::CONFLICT, Some(message)).await
-        }
-        Err(other) => Err(other.into()),
+        };
+        requests::update(
+            &state.db,
+            &granted.domain,
+            actor,
+            id,
+            change,
+            request_id(&page.headers),
+        )
+        .await
     }
+    .await;
+    let to = format!("/admin/privacy-requests/{id}");
+    after_form(result, &page, &to, |status, error| {
+        render_detail(&state, &granted, &page, id, status, Some(error))
+    })
+    .await
 }
 
 // ---- the candidate's page ----
@@ -459,29 +484,30 @@ async fn my_form(
     Form(form): Form<MyForm>,
 ) -> AppResult<Response> {
     let account = granted.account()?.id;
-    let result = match Kind::parse(&form.kind) {
-        Ok(kind) => {
-            requests::file_for_account(
-                &state.db,
-                &granted.domain,
-                account,
-                kind,
-                some(&form.description).as_deref(),
-                settings(&state),
-                request_id(&page.headers),
-            )
-            .await
-        }
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(_) => Ok(Redirect::to(&page.link("/account/privacy-requests")).into_response()),
-        Err(CoreError::Invalid { field, message }) => {
-            let error = Some(format!("{field}: {message}"));
-            render_mine(&state, &granted, &page, StatusCode::UNPROCESSABLE_ENTITY, error).await
-        }
-        Err(other) => Err(other.into()),
+    let result = async {
+        let kind = Kind::parse(&form.kind)?;
+        let description = some(&form.description);
+        let s = settings(&state);
+        let rid = request_id(&page.headers);
+        requests::file_for_account(
+            &state.db,
+            &granted.domain,
+            account,
+            kind,
+            description.as_deref(),
+            s,
+            rid,
+        )
+        .await
     }
+    .await;
+    after_form(
+        result,
+        &page,
+        "/account/privacy-requests",
+        |status, error| render_mine(&state, &granted, &page, status, Some(error)),
+    )
+    .await
 }
 
 // ---- API ----
@@ -646,7 +672,10 @@ async fn create_privacy_request(
         request_id(&headers),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(PrivacyRequestDto::new(created, s))))
+    Ok((
+        StatusCode::CREATED,
+        Json(PrivacyRequestDto::new(created, s)),
+    ))
 }
 
 /// What changes on a request; absent fields stay as they are.
