@@ -449,6 +449,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Je kunt je gegevens inzien, laten corrigeren of verwijderen, bezwaar maken en meer. We beantwoorden je verzoek binnen 10 werkdagen, en uiterlijk binnen één maand.",
         "You can see, correct or erase your data, object, and more. We answer your request within 10 working days, and within one month at the latest.",
     ),
+    ("prv_rights_title", "Jouw rechten", "Your rights"),
     ("prv_file_title", "Een verzoek indienen", "File a request"),
     ("prv_file_submit", "Verzoek indienen", "File the request"),
     ("prv_kind_access", "Inzage", "Access"),

@@ -343,6 +343,10 @@ storage_test!(
         assert!(html.contains("Autoriteit Persoonsgegevens"), "{html}");
         assert!(html.contains("id=\"prv-file\""));
         assert!(html.contains(&due.due.to_string()));
+        // So does the privacy statement, beside the way to file a request.
+        let statement = app.page(&app.client(), HOST, "/privacy").await;
+        assert!(statement.contains("id=\"authority\""), "{statement}");
+        assert!(statement.contains("/account/privacy-requests"));
 
         // An account without a candidate record has no requests to file or see.
         let (_, nobody) = app
