@@ -415,7 +415,7 @@ pub async fn file_for_account(
             description,
             received_on: time::now().date_naive(),
             identity_check: IdentityCheck::Verified,
-            identity_method: Some("logged in to the portal".into()),
+            identity_method: Some("ingelogd op het portaal".into()),
             handled_by: None,
         },
         settings,

@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use etalage_core::privacy::calendar::{self, HolidaySettings};
 use etalage_core::privacy::reminder;
 use etalage_core::store::entities::{audit_event, candidate, candidate_label, label};
-use etalage_tests::{TestApp, link_in_mail, storage_test};
+use etalage_tests::{TestApp, csrf_token, link_in_mail, storage_test};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -264,6 +264,57 @@ storage_test!(
             .await;
         assert!(html.contains("id=\"prv-update\""));
         assert!(html.contains("Autoriteit Persoonsgegevens"));
+
+        // The console forms do the same: register, refuse special data, update.
+        let form = app.page(&recruiter, HOST, "/admin/privacy-requests").await;
+        let csrf = csrf_token(&form);
+        let fields = |method: &str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("kind", "rectification".to_string()),
+                ("channel", "letter".to_string()),
+                ("received_on", today().to_string()),
+                ("requester_name", "Per Brief".to_string()),
+                ("identity_check", "verified".to_string()),
+                ("identity_method", method.to_string()),
+            ]
+        };
+        let url = app.url(HOST, "/admin/privacy-requests");
+        let refused = recruiter
+            .post(&url)
+            .form(&fields("rijbewijs, BSN 111.222.333"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().await.unwrap().contains("id=\"prv-error\""));
+        let made = recruiter
+            .post(&url)
+            .form(&fields("brief met handtekening vergeleken"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.status(), StatusCode::SEE_OTHER);
+        let location = made.headers()["location"].to_str().unwrap().to_string();
+        let made_id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+        let detail = app.page(&recruiter, HOST, &location).await;
+        let due = calendar::deadlines(today(), s);
+        assert!(detail.contains(&due.due.to_string()), "{detail}");
+        assert!(detail.contains(&due.legal_limit.to_string()));
+        let updated = recruiter
+            .post(app.url(HOST, &location))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("status", "refused"),
+                ("identity_check", "verified"),
+                ("answer", "Geen gegevens gevonden om te corrigeren"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(updated.status(), StatusCode::SEE_OTHER);
+        let (_, refused_list) = list(&app, &recruiter, HOST, "?status=refused").await;
+        assert_eq!(ids(&refused_list), vec![made_id]);
     }
 );
 
