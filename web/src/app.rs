@@ -12,6 +12,7 @@ use etalage_core::accounts::{LoginThrottle, password, purge, setup};
 use etalage_core::candidates::login_code::LoginCodeHandler;
 use etalage_core::jobs::{Worker, WorkerConfig};
 use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
+use etalage_core::privacy::reminder;
 use etalage_core::store::{self, Db};
 use etalage_migrations::{Migrator, MigratorTrait};
 use etalage_tenants::LabelRegistry;
@@ -31,6 +32,25 @@ use crate::config::Config;
 use crate::middleware;
 use crate::state::{AppState, Labels};
 use crate::templates::Templates;
+
+/// The labels as they are live, for the daily reminder of privacy requests: its mail comes
+/// from the label and links to the label's register on its configured address.
+struct ReminderLabels(AppState);
+
+impl reminder::LabelDirectory for ReminderLabels {
+    fn label(&self, slug: &str) -> Option<reminder::LabelMail> {
+        let label = self.0.labels.current().get(slug)?;
+        Some(reminder::LabelMail {
+            slug: label.slug.clone(),
+            name: label.name.clone(),
+            reply_to: Some(label.contact_email.clone()),
+            register_url: self
+                .0
+                .links
+                .url(&label, "/admin/privacy-requests?due=urgent"),
+        })
+    }
+}
 
 /// Opens the configured database and brings its schema up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
@@ -147,6 +167,9 @@ impl Application {
         purge::ensure_scheduled(&db)
             .await
             .context("cannot schedule the daily purge")?;
+        reminder::ensure_scheduled(&db)
+            .await
+            .context("cannot schedule the daily reminder of privacy requests")?;
         let state = AppState {
             links: config.label_links(port),
             authz,
@@ -233,6 +256,12 @@ impl Application {
             .with_handler(Arc::new(purge::PurgeJob {
                 db: state.db.clone(),
                 throttle: state.throttle.clone(),
+            }))
+            .with_handler(Arc::new(reminder::ReminderJob {
+                db: state.db.clone(),
+                authz: state.authz.clone(),
+                labels: Arc::new(ReminderLabels(state.clone())),
+                settings: state.config.privacy,
             }));
             workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
         }

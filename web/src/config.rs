@@ -40,6 +40,10 @@ pub struct Config {
     pub mail: MailConfig,
     pub jobs: JobsConfig,
     pub plugins: PluginsConfig,
+    /// Which days off count when the deadline of a data-subject request is counted (PRV-1):
+    /// `good_friday` (default true) and `liberation_day` (`always`, `lustrum` (default) or
+    /// `never`), as the collective agreement has them.
+    pub privacy: etalage_core::privacy::calendar::HolidaySettings,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -225,6 +229,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             jobs: JobsConfig::default(),
             plugins: PluginsConfig::default(),
+            privacy: Default::default(),
         }
     }
 }

@@ -119,6 +119,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_label_roles.html",
         include_str!("../templates/admin_label_roles.html"),
     ),
+    (
+        "_authority.html",
+        include_str!("../templates/_authority.html"),
+    ),
+    (
+        "admin_privacy_requests.html",
+        include_str!("../templates/admin_privacy_requests.html"),
+    ),
+    (
+        "admin_privacy_request.html",
+        include_str!("../templates/admin_privacy_request.html"),
+    ),
+    (
+        "my_privacy_requests.html",
+        include_str!("../templates/my_privacy_requests.html"),
+    ),
 ];
 
 #[derive(Clone)]

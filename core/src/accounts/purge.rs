@@ -3,16 +3,14 @@
 //! older than the throttle's window. It only deletes rows that can no longer be used; no token changes meaning.
 //!
 //! It runs as a job on the durable queue, so it is leased by one worker among all server
-//! processes. Each run schedules the next day's; a unique index on (kind, payload) keeps one
-//! waiting job per day however many processes schedule it (a finished job's payload is
-//! cleared, and no process schedules a day already begun).
-use chrono::{Duration, NaiveDate, NaiveTime};
+//! processes. Each run schedules the next day's ([`daily`]).
+use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
 use super::{LoginThrottle, sessions, two_factor};
-use crate::jobs::{self, JobError, JobHandler, NewJob};
+use crate::jobs::{JobError, JobHandler, daily};
 use crate::store::entities::{login_unlock, password_reset, setup_token};
 use crate::{CoreResult, time};
 
@@ -65,29 +63,15 @@ pub async fn purge(conn: &impl ConnectionTrait, throttle: &LoginThrottle) -> Cor
     })
 }
 
-/// Puts the purge of `day` on the queue unless it is there already (this or another process
-/// scheduled it); a run for a day already past starts at once.
+/// Puts the purge of `day` on the queue unless it is there already.
 pub async fn schedule(db: &DatabaseConnection, day: NaiveDate) -> CoreResult<()> {
-    let at = day
-        .and_time(NaiveTime::from_hms_opt(HOUR_UTC, 0, 0).unwrap_or_default())
-        .and_utc()
-        .timestamp_millis();
-    let job = NewJob::new(JOB_KIND, serde_json::json!({ "day": day.to_string() })).run_at_ms(at);
-    match jobs::enqueue(db, job).await {
-        Ok(_) => Ok(()),
-        Err(err) if err.is_unique_violation() => Ok(()),
-        Err(err) => Err(err),
-    }
-}
-
-fn tomorrow() -> NaiveDate {
-    crate::time::now().date_naive() + Duration::days(1)
+    daily::schedule(db, JOB_KIND, day, HOUR_UTC).await
 }
 
 /// Called at start: makes sure the next night's purge is on the queue (a fresh installation
 /// has nothing to purge before then).
 pub async fn ensure_scheduled(db: &DatabaseConnection) -> CoreResult<()> {
-    schedule(db, tomorrow()).await
+    schedule(db, daily::tomorrow()).await
 }
 
 /// Runs the purge and schedules the next day's.
@@ -103,11 +87,7 @@ impl JobHandler for PurgeJob {
     }
 
     async fn run(&self, payload: &serde_json::Value) -> Result<(), JobError> {
-        let day = payload
-            .get("day")
-            .and_then(|d| d.as_str())
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-            .ok_or_else(|| JobError::permanent("purge job without a day"))?;
+        let day = daily::day_of(payload)?;
         let purged = purge(&self.db, &self.throttle)
             .await
             .map_err(|e| JobError::retry(e.to_string()))?;
@@ -117,10 +97,7 @@ impl JobHandler for PurgeJob {
             login_attempts = purged.login_attempts,
             "daily purge done"
         );
-        // A run that was late (the servers were down for days) does not catch up day by day:
-        // one purge removes everything expired, and the next one is tomorrow night.
-        schedule(&self.db, (day + Duration::days(1)).max(tomorrow()))
-            .await
-            .map_err(|e| JobError::retry(e.to_string()))
+        // One purge removes everything expired, however late it runs.
+        daily::schedule_next(&self.db, JOB_KIND, day, HOUR_UTC).await
     }
 }

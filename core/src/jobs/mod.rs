@@ -4,6 +4,7 @@
 //!
 //! Delivery is at least once: a worker that dies after doing the work but before marking it done
 //! leaves the job to run again, so handlers must be idempotent or harmless to repeat.
+pub mod daily;
 mod queue;
 mod worker;
 

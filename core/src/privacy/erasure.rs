@@ -88,6 +88,10 @@ pub async fn erase_candidate(
         .exec(&txn)
         .await?;
 
+    // Requests stay as the record the law asks for, without the person (before the profile
+    // goes: its deletion would cut the link that finds them).
+    super::requests::scrub_for_erasure(&txn, candidate_id).await?;
+
     // The label links, the ledger, the notes and the verification links, then the profile.
     candidate_label::Entity::delete_many()
         .filter(candidate_label::Column::CandidateId.eq(candidate_id))

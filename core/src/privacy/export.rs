@@ -32,6 +32,7 @@ pub struct ExportDocument {
     pub disclosures: Vec<MyDisclosure>,
     pub staff_accesses: Vec<StaffAccess>,
     pub audit: Vec<AuditLine>,
+    pub privacy_requests: Vec<super::requests::PrivacyRequest>,
 }
 
 pub async fn document(
@@ -57,6 +58,7 @@ pub async fn document(
                 actor_account_id: e.actor_account_id,
             })
             .collect(),
+        privacy_requests: super::requests::for_export(conn, id).await?,
     })
 }
 

@@ -8,6 +8,9 @@
 pub enum OnErasure {
     /// The candidate's rows are deleted.
     Deleted,
+    /// Kept as a record the law asks for, with the person's name, contact and free text cleared
+    /// and the link to them cut.
+    Scrubbed,
     /// Kept as a record of what happened, holding ids only (no names, addresses or text); the
     /// ids point at nothing once the candidate is gone.
     KeptIdsOnly,
@@ -71,6 +74,13 @@ pub const GROUPS: &[DataGroup] = &[
         exported: false,
     },
     DataGroup {
+        name: "privacy-requests",
+        what: "data-subject requests: kind, dates and status, and the requester's name, contact and free text",
+        tables: &["privacy_requests"],
+        on_erasure: OnErasure::Scrubbed,
+        exported: true,
+    },
+    DataGroup {
         name: "audit",
         what: "who did what to which record, by id",
         tables: &["audit_events"],
@@ -115,11 +125,11 @@ pub fn group_of(table: &str) -> Option<&'static DataGroup> {
     GROUPS.iter().find(|g| g.tables.contains(&table))
 }
 
-/// The names of the groups an erasure deletes from.
+/// The names of the groups an erasure deletes or clears the person from.
 pub fn erased_groups() -> Vec<&'static str> {
     GROUPS
         .iter()
-        .filter(|g| g.on_erasure == OnErasure::Deleted)
+        .filter(|g| g.on_erasure != OnErasure::KeptIdsOnly)
         .map(|g| g.name)
         .collect()
 }

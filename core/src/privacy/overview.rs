@@ -36,6 +36,7 @@ pub struct PrivacyOverview {
     pub disclosures: Vec<MyDisclosure>,
     pub staff_accesses: Vec<StaffAccess>,
     pub consents: Vec<ConsentEntry>,
+    pub privacy_requests: Vec<super::requests::PrivacyRequest>,
 }
 
 /// The subject string the audit log and disclosures use for a candidate.
@@ -119,5 +120,6 @@ pub async fn overview(
         disclosures: disclosures_of(conn, candidate_id).await?,
         staff_accesses: staff_accesses(conn, candidate_id, own_account).await?,
         consents: consent::history(conn, candidate_id).await?,
+        privacy_requests: super::requests::for_export(conn, candidate_id).await?,
     })
 }

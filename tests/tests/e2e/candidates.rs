@@ -559,6 +559,7 @@ storage_test!(
             "Opleidingmarker",
             "Samenvattingmarker",
             "Notitiemarker",
+            "Verzoekmarker",
         ];
         let client = signed_up(
             &app,
@@ -587,7 +588,15 @@ storage_test!(
             .send()
             .await
             .unwrap();
-        // A login code (a row and a mail job), an export and a failed login attempt too.
+        // A data-subject request, a login code (a row and a mail job), an export and a failed
+        // login attempt too.
+        let filed = client
+            .post(app.url(WERKWEB, "/api/v1/me/privacy-requests"))
+            .json(&json!({ "kind": "access", "description": "Verzoekmarker: wat hebben jullie?" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(filed.status(), StatusCode::CREATED);
         client
             .post(app.url(WERKWEB, "/api/v1/login-codes"))
             .json(&json!({ "email": email }))

@@ -13,6 +13,7 @@ mod handover;
 mod jobs;
 mod labels;
 mod plugins;
+mod privacy_requests;
 mod probe;
 mod roles;
 mod two_factor;

@@ -2,8 +2,8 @@
 //! Errors are `application/problem+json`. Authentication is the session cookie (`POST
 //! /api/v1/session`); unsafe methods need a JSON body, which no other site can send us.
 //!
-//! The handlers live with their resource (`labels`, `people`, `role_policies`, `audit`, `jobs`,
-//! `session`, `plugins`), beside the pages of the same resource; each resource describes its
+//! The handlers live with their resource (`labels`, `people`, `privacy_requests`, `role_policies`,
+//! `audit`, `jobs`, `session`, `plugins`), beside the pages of the same resource; each resource describes its
 //! paths in its own `…Doc`, merged here into one document.
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -65,7 +65,8 @@ struct RolePoliciesDoc;
 /// the server's layers promise of each of them (see [`describe_contract`]).
 pub fn document() -> utoipa::openapi::OpenApi {
     use crate::routes::{
-        account, accounts, audit, candidates, jobs, labels, plugins, portal, session, two_factor,
+        account, accounts, audit, candidates, jobs, labels, plugins, portal, privacy_requests,
+        session, two_factor,
     };
     let mut doc = ApiDoc::openapi();
     doc.merge(labels::LabelsDoc::openapi());
@@ -77,6 +78,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(accounts::AccountsDoc::openapi());
     doc.merge(two_factor::TwoFactorDoc::openapi());
     doc.merge(PeopleDoc::openapi());
+    doc.merge(privacy_requests::PrivacyRequestsDoc::openapi());
     doc.merge(RolePoliciesDoc::openapi());
     doc.merge(portal::PortalDoc::openapi());
     doc.merge(candidates::CandidatesDoc::openapi());

@@ -16,6 +16,7 @@ mod labels;
 mod people;
 pub(crate) mod plugins;
 mod portal;
+mod privacy_requests;
 pub(crate) use plugins::parse_rank_batch;
 mod processors;
 mod role_policies;
@@ -39,6 +40,7 @@ pub fn table() -> guard::Routes {
         .merge(session::routes())
         .merge(labels::routes())
         .merge(people::routes())
+        .merge(privacy_requests::routes())
         .merge(role_policies::routes())
         .merge(audit::routes())
         .merge(jobs::routes())

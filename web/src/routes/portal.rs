@@ -383,6 +383,8 @@ pub struct PrivacyDto {
     staff_accesses: Vec<overview::StaffAccess>,
     #[schema(value_type = Vec<Object>)]
     consents: Vec<candidates::consent::ConsentEntry>,
+    #[schema(value_type = Vec<Object>)]
+    privacy_requests: Vec<etalage_core::privacy::requests::PrivacyRequest>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -705,6 +707,7 @@ async fn list_my_disclosures(
         disclosures: o.disclosures,
         staff_accesses: o.staff_accesses,
         consents: o.consents,
+        privacy_requests: o.privacy_requests,
     }))
 }
 

@@ -20,6 +20,7 @@ pub mod login_unlock;
 pub mod password_reset;
 pub mod pending_login;
 pub mod plugin;
+pub mod privacy_request;
 pub mod processor;
 pub mod recovery_code;
 pub mod role_restriction;
