@@ -11,7 +11,7 @@ use etalage_core::accounts::reset::ResetRequestHandler;
 use etalage_core::accounts::{LoginThrottle, password, purge, setup};
 use etalage_core::jobs::{Worker, WorkerConfig};
 use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
-use etalage_core::store::{self, Db};
+use etalage_core::store::{self, Db, versions};
 use etalage_migrations::{Migrator, MigratorTrait};
 use etalage_tenants::LabelRegistry;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -235,11 +235,14 @@ impl Application {
             workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
         }
 
-        // Role links written by another process (`etalage admin create`, another server node)
-        // reach this one within the interval; changes made here reload at once.
+        // Role links and policies written by another process (`etalage admin create`, another
+        // server node), and label settings changed on another node, reach this one within the
+        // interval; changes made here apply at once. Each is reloaded only when its change
+        // version moved.
         let reloader = {
             let interval = Duration::from_secs(state.config.reload_secs.max(1));
             let authz = state.authz.clone();
+            let labels = state.labels.clone();
             let plugins = state.plugins.clone();
             let db = state.db.clone();
             let key = state.secrets_key.clone();
@@ -249,10 +252,22 @@ impl Application {
                 let mut seen = etalage_core::plugins::registry::enabled_fingerprint(&db)
                     .await
                     .ok();
+                let labels_version = || versions::current(&db, versions::Topic::Labels);
+                let mut seen_labels = labels_version().await.ok();
                 loop {
                     tick.tick().await;
-                    if let Err(err) = authz.reload().await {
+                    if let Err(err) = authz.reload_if_changed().await {
                         tracing::warn!(error = %err, "could not reload the authorisation policy");
+                    }
+                    // Read before reloading: a change made meanwhile moves it again.
+                    let now_labels = labels_version().await.ok();
+                    if now_labels.is_some() && now_labels != seen_labels {
+                        match labels.reload(&db).await {
+                            Ok(()) => seen_labels = now_labels,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "could not reload the labels")
+                            }
+                        }
                     }
                     // Plugins enabled or reconfigured through another server process.
                     let now = etalage_core::plugins::registry::enabled_fingerprint(&db)

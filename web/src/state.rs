@@ -55,14 +55,28 @@ impl Labels {
     }
 
     /// Swaps in a label with new overrides; requests already running keep the old registry.
+    /// The registry is read and replaced under one write lock, so two changes to different
+    /// labels at once both stay.
     pub fn apply(&self, slug: &str, overrides: &LabelOverrides) {
         let Some(base) = self.from_files.get(slug) else {
             return;
         };
-        let next = self.current().with_label(apply_overrides(&base, overrides));
+        let label = apply_overrides(&base, overrides);
+        let mut guard = match self.live.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(guard.with_label(label));
+    }
+
+    /// Re-reads every label's overrides from the database and swaps them in: settings changed
+    /// through another server. The database is read before the lock is taken.
+    pub async fn reload(&self, db: &Db) -> etalage_core::CoreResult<()> {
+        let next = etalage_tenants::live_from_db(db, &self.from_files).await?;
         match self.live.write() {
             Ok(mut guard) => *guard = Arc::new(next),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
         }
+        Ok(())
     }
 }

@@ -43,7 +43,7 @@ async fn scope_for(
     asked: Option<String>,
 ) -> AppResult<AuditScope> {
     let subject = granted.account()?.subject();
-    Ok(AuditScope::for_reader(&state.authz, &subject, &granted.domain, asked).await?)
+    Ok(AuditScope::for_reader(&state.authz, &subject, granted.label(), asked).await?)
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod candidate;
 pub mod candidate_label;
 pub mod casbin_rule;
+pub mod change_version;
 pub mod disclosure;
 pub mod job;
 pub mod label;
