@@ -859,3 +859,94 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    prv_6_a_role_revoked_on_one_server_is_denied_on_the_other,
+    |app: TestApp| async move {
+        app.create_admin().await;
+        let admin = app.client();
+        app.api_login(&admin, HOST, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
+        let (operator_id, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        let mut config = app.storage().config();
+        config.reload_secs = 1;
+        let second = etalage::Application::build(config).await.unwrap();
+        let second_port = second.port();
+        let stop = second.shutdown_handle();
+        let server = tokio::spawn(second.run_until_stopped());
+        let people = etalage_tests::url_on(second_port, HOST, "/api/v1/admin/people");
+        assert_eq!(
+            operator.get(&people).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+        let revoke = admin
+            .delete(app.url(
+                HOST,
+                &format!("/api/v1/admin/people/{operator_id}/roles/label-operator"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
+        etalage_tests::wait_until("the second server to deny the revoked role", || {
+            let (operator, people) = (operator.clone(), people.clone());
+            async move {
+                (operator.get(&people).send().await.unwrap().status() == StatusCode::FORBIDDEN)
+                    .then_some(())
+            }
+        })
+        .await;
+        stop.stop();
+        let _ = server.await;
+    }
+);
+
+storage_test!(
+    ten_2_the_people_list_pages_and_holds_only_the_labels_people,
+    |app: TestApp| async move {
+        let (_, operator) = person(&app, "operator", Role::LabelOperator, OWN).await;
+        for n in 0..4 {
+            person(&app, &format!("staff{n}"), Role::Employer, OWN).await;
+        }
+        person(&app, "elsewhere", Role::Employer, OTHER).await;
+        let page = |n: u32| {
+            operator
+                .get(app.url(HOST, &format!("/api/v1/admin/people?page={n}&per_page=2")))
+                .send()
+        };
+        let mut seen = Vec::new();
+        for n in 1..=3 {
+            let response = page(n).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let link = response
+                .headers()
+                .get("link")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            assert_eq!(link.contains("rel=\"prev\""), n > 1, "page {n}: {link}");
+            assert_eq!(link.contains("rel=\"next\""), n < 3, "page {n}: {link}");
+            let people: serde_json::Value = response.json().await.unwrap();
+            for p in people.as_array().unwrap() {
+                seen.push(p["email"].as_str().unwrap().to_string());
+            }
+        }
+        assert_eq!(
+            seen.len(),
+            5,
+            "operator and four staff, each once: {seen:?}"
+        );
+        assert!(!seen.iter().any(|e| e.starts_with("elsewhere")));
+        let bad = operator
+            .get(app.url(HOST, "/api/v1/admin/people?per_page=1000"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        let console = app
+            .page(&operator, HOST, "/admin/people?page=2&per_page=2")
+            .await;
+        assert!(console.contains("id=\"people-previous\""), "{console}");
+        assert!(console.contains("id=\"people-next\""), "{console}");
+    }
+);
