@@ -838,3 +838,64 @@ impl Authz {
         self.reload().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::test_support::{TestDb, account_with};
+
+    #[tokio::test]
+    async fn a_server_reloads_only_when_another_changed_something() {
+        let t = TestDb::new().await;
+        let admin = account_with(&t, "a@example.org", &[(PLATFORM_DOMAIN, "platform-admin")]).await;
+        let coach = account_with(&t, "c@example.org", &[]).await;
+        // Two servers on one database.
+        let here = t.authz().await;
+        let there = t.authz().await;
+        assert!(!there.reload_if_changed().await.unwrap(), "nothing changed");
+
+        here.grant(admin, coach, "werkweb", Role::Coach, None)
+            .await
+            .unwrap();
+        assert!(
+            here.check(&subject_of(coach), "werkweb", "showcase", "write")
+                .await
+                .unwrap(),
+            "the server that made the change applies it at once"
+        );
+        assert!(
+            !there
+                .check(&subject_of(coach), "werkweb", "showcase", "write")
+                .await
+                .unwrap()
+        );
+        assert!(
+            there.reload_if_changed().await.unwrap(),
+            "the version moved"
+        );
+        assert!(
+            there
+                .check(&subject_of(coach), "werkweb", "showcase", "write")
+                .await
+                .unwrap()
+        );
+        assert!(!there.reload_if_changed().await.unwrap(), "and only once");
+    }
+
+    #[tokio::test]
+    async fn roles_of_reads_one_accounts_links() {
+        let t = TestDb::new().await;
+        let one = account_with(&t, "one@example.org", &[("werkweb", "coach")]).await;
+        account_with(&t, "two@example.org", &[("werkweb", "recruiter")]).await;
+        let authz = t.authz().await;
+        assert_eq!(
+            authz.roles_of(one).await.unwrap(),
+            [RoleGrant {
+                account_id: one,
+                domain: "werkweb".into(),
+                role: "coach".into(),
+            }]
+        );
+    }
+}
