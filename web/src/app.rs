@@ -94,6 +94,9 @@ impl Application {
         let labels_dir = config.labels_dir();
         let from_files: LabelRegistry = etalage_tenants::load_dir(&labels_dir)
             .map_err(|errors| anyhow::anyhow!("label files are invalid:\n{errors}"))?;
+        // Read before the labels: a change made meanwhile shows as a newer version, and the
+        // first periodic check reloads it.
+        let labels_version = versions::current(&db, versions::Topic::Labels).await?;
         let live = etalage_tenants::sync_to_db(&db, &from_files)
             .await
             .context("cannot store the labels")?;
@@ -158,7 +161,7 @@ impl Application {
                 window: Duration::from_secs(config.login.window_secs),
             },
             db,
-            labels: Labels::new(from_files, live),
+            labels: Labels::new(from_files, live, labels_version),
             templates,
             config: Arc::new(config),
         };
@@ -252,22 +255,13 @@ impl Application {
                 let mut seen = etalage_core::plugins::registry::enabled_fingerprint(&db)
                     .await
                     .ok();
-                let labels_version = || versions::current(&db, versions::Topic::Labels);
-                let mut seen_labels = labels_version().await.ok();
                 loop {
                     tick.tick().await;
                     if let Err(err) = authz.reload_if_changed().await {
                         tracing::warn!(error = %err, "could not reload the authorisation policy");
                     }
-                    // Read before reloading: a change made meanwhile moves it again.
-                    let now_labels = labels_version().await.ok();
-                    if now_labels.is_some() && now_labels != seen_labels {
-                        match labels.reload(&db).await {
-                            Ok(()) => seen_labels = now_labels,
-                            Err(err) => {
-                                tracing::warn!(error = %err, "could not reload the labels")
-                            }
-                        }
+                    if let Err(err) = labels.reload_if_changed(&db).await {
+                        tracing::warn!(error = %err, "could not reload the labels");
                     }
                     // Plugins enabled or reconfigured through another server process.
                     let now = etalage_core::plugins::registry::enabled_fingerprint(&db)
