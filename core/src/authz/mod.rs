@@ -767,8 +767,9 @@ impl Authz {
 
     /// Sets which of its platform permissions `role` keeps in `label`, as `actor`. Bounded by
     /// the platform policy (a label can only narrow, never widen), by what `actor` may hand out
-    /// ([`Authz::may_assign`]) and by their own roles: nobody narrows a role they hold there,
-    /// as nobody changes their own roles. Audited.
+    /// ([`Authz::may_assign`]: the role as it stands there) and by what they hold: the role
+    /// keeps nothing they do not hold there, and nobody narrows a role they hold there, as
+    /// nobody changes their own roles. Audited.
     pub async fn set_label_role_policy(
         &self,
         actor: i64,
@@ -788,6 +789,14 @@ impl Authz {
             .any(|g| g.domain == label && g.role == role.as_str())
         {
             return Err(CoreError::Forbidden);
+        }
+        // Nor does anyone switch on, for others, a permission they do not hold themselves
+        // (one a platform admin switched off in this label, say).
+        if !self.is_platform_admin(actor).await? {
+            let own = self.effective_permissions(actor, label).await?;
+            if keep.iter().any(|p| !own.contains(p)) {
+                return Err(CoreError::Forbidden);
+            }
         }
         let policy = self.role_policy(role).await;
         if let Some((r, a)) = keep.iter().find(|p| !policy.contains(p)) {

@@ -284,4 +284,50 @@ mod tests {
             "other labels are untouched"
         );
     }
+
+    #[tokio::test]
+    async fn sec_an_operator_hands_out_and_switches_on_only_what_they_hold() {
+        let t = TestDb::new().await;
+        let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
+        let admin = account_with(
+            &t,
+            "admin@example.org",
+            &[(PLATFORM_DOMAIN, "platform-admin")],
+        )
+        .await;
+        let target = account_with(&t, "t@example.org", &[("werkweb", "employer")]).await;
+        let authz = t.authz().await;
+        let mut widened = authz.role_policy(Role::Recruiter).await;
+        let plain = widened.clone();
+        widened.push(("consent".into(), "write".into()));
+        authz
+            .set_role_policy(admin, Role::Recruiter, &widened, None)
+            .await
+            .unwrap();
+        let refused = authz
+            .grant(operator, target, "werkweb", Role::Recruiter, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, crate::CoreError::Forbidden),
+            "{refused:?}"
+        );
+
+        authz
+            .set_label_role_policy(admin, "werkweb", Role::Recruiter, &plain, None)
+            .await
+            .unwrap();
+        let switched_on = authz
+            .set_label_role_policy(operator, "werkweb", Role::Recruiter, &widened, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(switched_on, crate::CoreError::Forbidden),
+            "{switched_on:?}"
+        );
+        authz
+            .grant(operator, target, "werkweb", Role::Recruiter, None)
+            .await
+            .unwrap();
+    }
 }
