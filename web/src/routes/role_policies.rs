@@ -1,6 +1,6 @@
 //! What each role may do, as console pages and as API: the platform policy (platform admins;
 //! the role × permission matrix, editable within the catalogue, applying to every label at once)
-//! and a label's narrowing of it (only switching off, only roles below one's own). Both surfaces
+//! and a label's narrowing of it (only switching off, only roles whose permissions one holds and does not hold oneself). Both surfaces
 //! read and write through the same `Authz` calls, on the label of the checked permission.
 use axum::Json;
 use axum::extract::{Path, RawForm, State};
