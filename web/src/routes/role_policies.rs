@@ -1,7 +1,8 @@
 //! What each role may do, as console pages and as API: the platform policy (platform admins;
 //! the role × permission matrix, editable within the catalogue, applying to every label at once)
-//! and a label's narrowing of it (only switching off, only roles whose permissions one holds and does not hold oneself). Both surfaces
-//! read and write through the same `Authz` calls, on the label of the checked permission.
+//! and a label's narrowing of it (only switching off; only roles one may hand out and does not
+//! hold). Both surfaces read and write through the same `Authz` calls, on the label of the
+//! checked permission.
 use axum::Json;
 use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, Method, StatusCode};
