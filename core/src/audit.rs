@@ -4,7 +4,7 @@
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 
-use crate::authz::{Authz, PlatformWide};
+use crate::authz::{Authz, Checked, PlatformWide};
 use crate::store::entities::audit_event;
 use crate::{CoreResult, time};
 
@@ -89,9 +89,13 @@ pub struct AuditView {
     pub details: serde_json::Value,
 }
 
-/// Whose entries a reader may see.
+/// Whose entries a reader may see. Built only by [`AuditScope::for_reader`] from a checked
+/// `audit/read` permission, so the label it is limited to is the one the check passed in.
 #[derive(Clone, Debug)]
-pub enum AuditScope {
+pub struct AuditScope(Reach);
+
+#[derive(Clone, Debug)]
+enum Reach {
     /// One label's entries.
     Label(String),
     /// Every entry, optionally narrowed to one label; needs platform-wide `audit/read`.
@@ -99,29 +103,34 @@ pub enum AuditScope {
 }
 
 impl AuditScope {
-    /// What `reader_subject`, checked for `audit/read` in `label`, may read: platform admins
-    /// every label's entries (or the one they `asked` for); anyone else only `label`'s, whatever
-    /// they asked for.
+    /// What the reader who passed `checked` (`audit/read` in a label) may read: platform admins
+    /// every label's entries (or the one they `asked` for); anyone else only the checked
+    /// label's, whatever they asked for.
     pub async fn for_reader(
         authz: &Authz,
-        reader_subject: &str,
-        label: &str,
+        checked: &Checked,
         asked: Option<String>,
     ) -> CoreResult<AuditScope> {
+        if checked.permission() != ("audit", "read") {
+            return Err(crate::CoreError::Forbidden);
+        }
         let asked = asked.filter(|l| !l.is_empty());
-        Ok(
-            match authz.platform_wide(reader_subject, "audit", "read").await? {
-                Some(proof) => AuditScope::Everything(proof, asked),
-                None => AuditScope::Label(label.to_string()),
+        Ok(AuditScope(
+            match authz
+                .platform_wide(checked.subject(), "audit", "read")
+                .await?
+            {
+                Some(proof) => Reach::Everything(proof, asked),
+                None => Reach::Label(checked.domain().to_string()),
             },
-        )
+        ))
     }
 
     /// The one label the entries are limited to, if any.
     pub fn label(&self) -> Option<&str> {
-        match self {
-            AuditScope::Label(l) | AuditScope::Everything(_, Some(l)) => Some(l.as_str()),
-            AuditScope::Everything(_, None) => None,
+        match &self.0 {
+            Reach::Label(l) | Reach::Everything(_, Some(l)) => Some(l.as_str()),
+            Reach::Everything(_, None) => None,
         }
     }
 }
@@ -164,20 +173,25 @@ mod tests {
     use crate::domain::PLATFORM_DOMAIN;
     use crate::test_support::{TestDb, account_with};
 
+    /// `account_id`'s `audit/read` check in werkweb, passed.
+    async fn checked(authz: &Authz, account_id: i64) -> Checked {
+        authz
+            .checked(&subject_of(account_id), "werkweb", "audit", "read")
+            .await
+            .unwrap()
+            .expect("they may read werkweb's audit log")
+    }
+
     #[tokio::test]
     async fn an_operator_reads_only_their_label_whatever_they_ask_for() {
         let t = TestDb::new().await;
         let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
         let authz = t.authz().await;
-        let scope = AuditScope::for_reader(
-            &authz,
-            &subject_of(operator),
-            "werkweb",
-            Some("winwinwerkt".into()),
-        )
-        .await
-        .unwrap();
-        assert!(matches!(&scope, AuditScope::Label(l) if l == "werkweb"));
+        let checked = checked(&authz, operator).await;
+        let scope = AuditScope::for_reader(&authz, &checked, Some("winwinwerkt".into()))
+            .await
+            .unwrap();
+        assert!(matches!(&scope.0, Reach::Label(l) if l == "werkweb"));
         assert_eq!(scope.label(), Some("werkweb"));
     }
 
@@ -186,12 +200,12 @@ mod tests {
         let t = TestDb::new().await;
         let admin = account_with(&t, "a@example.org", &[(PLATFORM_DOMAIN, "platform-admin")]).await;
         let authz = t.authz().await;
-        let subject = subject_of(admin);
-        let all = AuditScope::for_reader(&authz, &subject, "werkweb", Some(String::new()))
+        let checked = checked(&authz, admin).await;
+        let all = AuditScope::for_reader(&authz, &checked, Some(String::new()))
             .await
             .unwrap();
-        assert!(matches!(all, AuditScope::Everything(_, None)));
-        let one = AuditScope::for_reader(&authz, &subject, "werkweb", Some("winwinwerkt".into()))
+        assert!(matches!(all.0, Reach::Everything(_, None)));
+        let one = AuditScope::for_reader(&authz, &checked, Some("winwinwerkt".into()))
             .await
             .unwrap();
         assert_eq!(one.label(), Some("winwinwerkt"));

@@ -9,6 +9,7 @@ use sea_orm::{
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::store::entities::{label, statement_version};
+use crate::store::versions::{self, Topic};
 use crate::{CoreError, CoreResult, secrets, time};
 
 /// A label as its file describes it.
@@ -174,36 +175,58 @@ pub async fn overrides(conn: &impl ConnectionTrait, slug: &str) -> CoreResult<se
         .map_err(|e| CoreError::Internal(format!("overrides of {slug} are not JSON: {e}")))
 }
 
-/// Replaces a label's overrides (already validated by the caller) and audits old and new values.
-pub async fn set_overrides(
+/// Every label's run-time overrides, by slug.
+pub async fn all_overrides(
+    conn: &impl ConnectionTrait,
+) -> CoreResult<Vec<(String, serde_json::Value)>> {
+    all(conn)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let value = serde_json::from_str(&row.overrides).map_err(|e| {
+                CoreError::Internal(format!("overrides of {} are not JSON: {e}", row.slug))
+            })?;
+            Ok((row.slug, value))
+        })
+        .collect()
+}
+
+/// Changes one label's overrides: `change` gets the stored ones and returns the new ones
+/// (validated by the caller), all in one transaction with the audit entry. The `labels` change
+/// version is bumped first, which on PostgreSQL takes its row lock: concurrent changes wait
+/// for each other, so each reads what the previous one wrote and none is lost, and every other
+/// server sees the version move and reloads the labels. Only this label's row is written.
+pub async fn update_overrides(
     db: &DatabaseConnection,
     slug: &str,
-    overrides: &serde_json::Value,
+    change: impl FnOnce(serde_json::Value) -> CoreResult<serde_json::Value>,
     actor: Actor,
     request_id: Option<String>,
-) -> CoreResult<()> {
+) -> CoreResult<serde_json::Value> {
     let txn = db.begin().await?;
+    versions::bump(&txn, Topic::Labels).await?;
     let row = label::Entity::find()
         .filter(label::Column::Slug.eq(slug))
         .one(&txn)
         .await?
         .ok_or(CoreError::NotFound("label"))?;
-    let before: serde_json::Value =
-        serde_json::from_str(&row.overrides).unwrap_or(serde_json::Value::Null);
+    let before: serde_json::Value = serde_json::from_str(&row.overrides)
+        .map_err(|e| CoreError::Internal(format!("overrides of {slug} are not JSON: {e}")))?;
+    let after = change(before.clone())?;
     let mut active: label::ActiveModel = row.into();
-    active.overrides = Set(overrides.to_string());
+    active.overrides = Set(after.to_string());
     active.updated_at = Set(time::now());
     active.update(&txn).await?;
     audit::record(
         &txn,
         AuditEntry::new(actor, "label.settings.update", format!("label:{slug}"))
             .label(slug.to_string())
-            .details(serde_json::json!({ "before": before, "after": overrides }))
+            .details(serde_json::json!({ "before": before, "after": after }))
             .request_id(request_id),
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(after)
 }
 
 /// One statement version of a label.

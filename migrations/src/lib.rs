@@ -14,6 +14,7 @@ mod m20261125_000005_plugin_interface;
 mod m20261125_000007_accounts;
 mod m20261125_000009_processor_endpoints;
 mod m20261125_000010_totp;
+mod m20261125_000011_authz_versions;
 mod m20261125_000012_privacy_requests;
 mod m20261125_000013_candidates;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_processor_endpoints::Migration),
             Box::new(m20261125_000007_accounts::Migration),
             Box::new(m20261125_000010_totp::Migration),
+            Box::new(m20261125_000011_authz_versions::Migration),
             Box::new(m20261125_000012_privacy_requests::Migration),
             Box::new(m20261125_000013_candidates::Migration),
         ]

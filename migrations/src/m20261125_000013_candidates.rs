@@ -186,6 +186,20 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        // Erasure on request is staff work in a label (recruiters, and operators, who must hold
+        // what they hand out): a database seeded with the older default policy gains it.
+        for role in ["recruiter", "label-operator"] {
+            m.get_connection()
+                .execute_unprepared(&format!(
+                    "INSERT INTO casbin_rules (ptype, v0, v1, v2) \
+                     SELECT 'p', '{role}', 'candidate', 'delete' \
+                     WHERE EXISTS (SELECT 1 FROM casbin_rules WHERE v0 = '{role}') \
+                     AND NOT EXISTS (SELECT 1 FROM casbin_rules WHERE ptype = 'p' \
+                     AND v0 = '{role}' AND v1 = 'candidate' AND v2 = 'delete')"
+                ))
+                .await?;
+        }
+
         m.create_table(
             Table::create()
                 .table(ErasureReceipts::Table)

@@ -15,7 +15,7 @@ pub use error::{LabelError, LabelErrors};
 pub use links::LabelLinks;
 pub use load::{load_dir, load_file};
 pub use overrides::{LabelOverrides, apply_overrides, update_settings};
-pub use registry::{Label, LabelRegistry, Statement, sync_to_db};
+pub use registry::{Label, LabelRegistry, Statement, live_from_db, sync_to_db};
 pub use schema::{Branding, LabelFile, PrivacySection, SUPPORTED_LOCALES, StatementRef};
 
 /// The label files shipped with the source, for `serve` without a `--labels-dir`.

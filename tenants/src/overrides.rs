@@ -87,21 +87,29 @@ pub async fn update_settings(
     actor: Actor,
     request_id: Option<String>,
 ) -> CoreResult<LabelOverrides> {
-    let stored = labels::overrides(db, &base.slug).await?;
-    // Invalid stored overrides are a fault to report, not a reason to drop the other fields.
-    let current: LabelOverrides = serde_json::from_value(stored).map_err(|e| {
-        CoreError::Internal(format!(
-            "stored overrides of {} are invalid: {e}",
-            base.slug
-        ))
-    })?;
-    let overrides = current
-        .merged(patch)
-        .validate(base)
-        .map_err(|(field, message)| CoreError::Invalid { field, message })?;
-    let value = serde_json::to_value(&overrides).map_err(|e| CoreError::Internal(e.to_string()))?;
-    labels::set_overrides(db, &base.slug, &value, actor, request_id).await?;
-    Ok(overrides)
+    let value = labels::update_overrides(
+        db,
+        &base.slug,
+        |stored| {
+            // Invalid stored overrides are a fault to report, not a reason to drop the other
+            // fields.
+            let current: LabelOverrides = serde_json::from_value(stored).map_err(|e| {
+                CoreError::Internal(format!(
+                    "stored overrides of {} are invalid: {e}",
+                    base.slug
+                ))
+            })?;
+            let overrides = current
+                .merged(patch)
+                .validate(base)
+                .map_err(|(field, message)| CoreError::Invalid { field, message })?;
+            serde_json::to_value(&overrides).map_err(|e| CoreError::Internal(e.to_string()))
+        },
+        actor,
+        request_id,
+    )
+    .await?;
+    serde_json::from_value(value).map_err(|e| CoreError::Internal(e.to_string()))
 }
 
 /// `base` with `overrides` applied; invalid stored values are ignored rather than shown.

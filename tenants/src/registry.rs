@@ -133,7 +133,6 @@ impl LabelRegistry {
 /// Writes the labels of the files to the database and applies each label's stored overrides.
 /// Returns the registry the server should answer with.
 pub async fn sync_to_db(db: &Db, from_files: &LabelRegistry) -> CoreResult<LabelRegistry> {
-    let mut labels = Vec::with_capacity(from_files.len());
     for label in from_files.labels() {
         let record = LabelRecord {
             slug: label.slug.clone(),
@@ -154,13 +153,26 @@ pub async fn sync_to_db(db: &Db, from_files: &LabelRegistry) -> CoreResult<Label
         if outcome != SyncOutcome::Unchanged {
             tracing::info!(label = %label.slug, ?outcome, "label file loaded");
         }
-        let stored = labels::overrides(db, &label.slug).await?;
-        let overrides: LabelOverrides = serde_json::from_value(stored).map_err(|e| {
-            CoreError::Internal(format!(
-                "stored overrides of {} are invalid: {e}",
-                label.slug
-            ))
-        })?;
+    }
+    live_from_db(db, from_files).await
+}
+
+/// The labels of the files with each one's overrides as stored now: what a server answers with
+/// after another server changed a label's settings.
+pub async fn live_from_db(db: &Db, from_files: &LabelRegistry) -> CoreResult<LabelRegistry> {
+    let stored: std::collections::HashMap<String, serde_json::Value> =
+        labels::all_overrides(db).await?.into_iter().collect();
+    let mut labels = Vec::with_capacity(from_files.len());
+    for label in from_files.labels() {
+        let overrides: LabelOverrides = match stored.get(&label.slug) {
+            Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+                CoreError::Internal(format!(
+                    "stored overrides of {} are invalid: {e}",
+                    label.slug
+                ))
+            })?,
+            None => LabelOverrides::default(),
+        };
         labels.push(apply_overrides(label, &overrides));
     }
     Ok(LabelRegistry::new(labels))

@@ -13,7 +13,7 @@ use etalage_core::candidates::login_code::LoginCodeHandler;
 use etalage_core::jobs::{Worker, WorkerConfig};
 use etalage_core::mail::{MailSender, MailTransport, SmtpSettings};
 use etalage_core::privacy::reminder;
-use etalage_core::store::{self, Db};
+use etalage_core::store::{self, Db, versions};
 use etalage_migrations::{Migrator, MigratorTrait};
 use etalage_tenants::LabelRegistry;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -115,6 +115,9 @@ impl Application {
         let labels_dir = config.labels_dir();
         let from_files: LabelRegistry = etalage_tenants::load_dir(&labels_dir)
             .map_err(|errors| anyhow::anyhow!("label files are invalid:\n{errors}"))?;
+        // Read before the labels: a change made meanwhile shows as a newer version, and the
+        // first periodic check reloads it.
+        let labels_version = versions::current(&db, versions::Topic::Labels).await?;
         let live = etalage_tenants::sync_to_db(&db, &from_files)
             .await
             .context("cannot store the labels")?;
@@ -182,7 +185,7 @@ impl Application {
                 window: Duration::from_secs(config.login.window_secs),
             },
             db,
-            labels: Labels::new(from_files, live),
+            labels: Labels::new(from_files, live, labels_version),
             templates,
             config: Arc::new(config),
         };
@@ -266,11 +269,14 @@ impl Application {
             workers.push(tokio::spawn(worker.run(workers_stop_rx.clone())));
         }
 
-        // Role links written by another process (`etalage admin create`, another server node)
-        // reach this one within the interval; changes made here reload at once.
+        // Role links and policies written by another process (`etalage admin create`, another
+        // server node), and label settings changed on another node, reach this one within the
+        // interval; changes made here apply at once. Each is reloaded only when its change
+        // version moved.
         let reloader = {
             let interval = Duration::from_secs(state.config.reload_secs.max(1));
             let authz = state.authz.clone();
+            let labels = state.labels.clone();
             let plugins = state.plugins.clone();
             let db = state.db.clone();
             let key = state.secrets_key.clone();
@@ -282,8 +288,11 @@ impl Application {
                     .ok();
                 loop {
                     tick.tick().await;
-                    if let Err(err) = authz.reload().await {
+                    if let Err(err) = authz.reload_if_changed().await {
                         tracing::warn!(error = %err, "could not reload the authorisation policy");
+                    }
+                    if let Err(err) = labels.reload_if_changed(&db).await {
+                        tracing::warn!(error = %err, "could not reload the labels");
                     }
                     // Plugins enabled or reconfigured through another server process.
                     let now = etalage_core::plugins::registry::enabled_fingerprint(&db)

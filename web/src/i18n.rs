@@ -393,6 +393,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "The invitee gets an e-mail with a link to choose a password and holds the role at once.",
     ),
     ("people_invite_submit", "Uitnodigen", "Invite"),
+    ("page_previous", "Vorige", "Previous"),
+    ("page_next", "Volgende", "Next"),
     ("people_role", "Rol", "Role"),
     ("people_grant", "Rol geven", "Grant role"),
     ("people_revoke", "Intrekken", "Revoke"),

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
 
 use super::reset::ResetContext;
 use super::{Account, create, find_by_email, find_by_id, people};
-use crate::authz::{self, Authz, Role};
+use crate::authz::{self, Authz, PeopleScope, Role};
 use crate::domain::Email;
 use crate::mail::{self, OutgoingMail};
 use crate::store::entities::password_reset;
@@ -20,8 +20,6 @@ const VALID_FOR_DAYS: i64 = 7;
 pub struct Invitation {
     pub email: String,
     pub display_name: String,
-    /// The label whose console invites; the role's domain follows ([`Role::domain_in`]).
-    pub label: String,
     pub role: Role,
 }
 
@@ -37,23 +35,28 @@ pub enum Invited {
     NotJoined,
 }
 
-/// Invites as `actor` from `invitation.label`'s console. A new address gets an account, the
+/// Invites as `actor` from the console of `scope`'s label (the role's domain follows,
+/// [`Role::domain_in`]). A new address gets an account, the
 /// role and a link to choose a password; an account `actor` already sees in the label gets the
 /// role and a notice; any other existing account gets only a mail, no role.
 pub async fn invite(
     db: &DatabaseConnection,
     authz: &Authz,
     actor: &Account,
+    scope: &PeopleScope,
     invitation: &Invitation,
     ctx: &ResetContext,
     request_id: Option<String>,
 ) -> CoreResult<Invited> {
     let email = Email::parse(&invitation.email)?;
-    let domain = invitation.role.domain_in(&invitation.label);
+    if scope.reader() != actor.subject() {
+        return Err(CoreError::Forbidden);
+    }
+    let domain = invitation.role.domain_in(scope.label());
     authz.may_assign(actor.id, domain, invitation.role).await?;
     let existing = find_by_email(db, &email).await?;
     if let Some(existing) = &existing {
-        let seen = people::visible_person(db, authz, actor, &invitation.label, existing.id).await;
+        let seen = people::visible_person(db, authz, scope, existing.id).await;
         if seen.is_err() {
             // Same work as the other branches up to here; only the address owner learns more.
             let txn = db.begin().await?;

@@ -125,6 +125,8 @@ pub async fn grant_role(
     if has_role(conn, account_id, domain, role).await? {
         return Ok(());
     }
+    // Every server reloads its policy when this counter moves.
+    crate::store::versions::bump(conn, crate::store::versions::Topic::Authz).await?;
     account_role::ActiveModel {
         account_id: Set(account_id),
         domain: Set(domain.to_string()),
@@ -213,13 +215,29 @@ pub async fn any_platform_admin(conn: &impl ConnectionTrait) -> CoreResult<bool>
         > 0)
 }
 
-/// All accounts, for the console (the roles issue adds filtering per label).
-pub async fn list(conn: &impl ConnectionTrait) -> CoreResult<Vec<Account>> {
-    let rows = account::Entity::find()
+/// One page of the accounts in `scope` (those holding a role in its label; every account for
+/// a platform-wide reader), by e-mail address: `limit` of them after skipping `offset`.
+pub async fn list_page(
+    conn: &impl ConnectionTrait,
+    scope: &crate::authz::PeopleScope,
+    offset: u64,
+    limit: u64,
+) -> CoreResult<Vec<Account>> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::Query;
+    let mut query = account::Entity::find()
         .filter(account::Column::DisabledAt.is_null())
         .order_by_asc(account::Column::Email)
-        .all(conn)
-        .await?;
+        .order_by_asc(account::Column::Id);
+    if !scope.everyone() {
+        let members = Query::select()
+            .column(account_role::Column::AccountId)
+            .from(account_role::Entity)
+            .and_where(account_role::Column::Domain.eq(scope.label()))
+            .to_owned();
+        query = query.filter(account::Column::Id.in_subquery(members));
+    }
+    let rows = query.offset(offset).limit(limit).all(conn).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         out.push(to_account(conn, row).await?);

@@ -3,10 +3,12 @@
 //! role lands in is derived the same way on both (never taken from the client).
 use sea_orm::DatabaseConnection;
 
-use super::{Account, list};
-use crate::authz::{Authz, Role, RoleGrant};
-use crate::domain::PLATFORM_DOMAIN;
+use super::{Account, find_by_id, list_page};
+use crate::authz::{Authz, PeopleScope, Role, RoleGrant};
 use crate::{CoreError, CoreResult};
+
+/// The most people one page of the list holds.
+pub const MAX_PER_PAGE: u64 = 100;
 
 /// An account with the roles shown to the viewer as (domain, role).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,35 +17,66 @@ pub struct Person {
     pub roles: Vec<(String, String)>,
 }
 
-/// The people `viewer` may see from `label`'s console: everyone, with every role, for those
-/// holding `roles/read` platform-wide; otherwise the accounts holding a role in `label`, with
-/// only their roles there.
+/// One page of the people list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeoplePage {
+    pub people: Vec<Person>,
+    /// 1-based.
+    pub page: u64,
+    pub per_page: u64,
+    pub has_next: bool,
+}
+
+/// Page `page` (1-based, `per_page` people each, at most [`MAX_PER_PAGE`]) of the people the
+/// reader of `scope` may see: everyone, with every role, for those holding `roles/read`
+/// platform-wide; otherwise the accounts holding a role in the scope's label, with only their
+/// roles there. Both reads take the label from the scope, never from the caller.
 pub async fn visible_people(
     db: &DatabaseConnection,
     authz: &Authz,
-    viewer: &Account,
-    label: &str,
-) -> CoreResult<Vec<Person>> {
-    let everyone = authz
-        .check(&viewer.subject(), PLATFORM_DOMAIN, "roles", "read")
-        .await?;
-    let grants = authz.grants(None).await?;
-    Ok(visible(list(db).await?, &grants, label, everyone))
+    scope: &PeopleScope,
+    page: u64,
+    per_page: u64,
+) -> CoreResult<PeoplePage> {
+    if page == 0 {
+        return Err(CoreError::invalid("page", "must be at least 1"));
+    }
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(CoreError::invalid(
+            "per_page",
+            format!("must be between 1 and {MAX_PER_PAGE}"),
+        ));
+    }
+    let offset = (page - 1).saturating_mul(per_page);
+    // One more than asked tells whether a next page exists.
+    let mut accounts = list_page(db, scope, offset, per_page + 1).await?;
+    let has_next = accounts.len() as u64 > per_page;
+    accounts.truncate(per_page as usize);
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+    let grants = authz.grants_of(scope, &ids).await?;
+    Ok(PeoplePage {
+        people: visible(accounts, &grants, scope.label(), scope.everyone()),
+        page,
+        per_page,
+        has_next,
+    })
 }
 
-/// One person `viewer` may see from `label`'s console; anyone else is `NotFound`, whether the
-/// account exists or not.
+/// One person the reader of `scope` may see; anyone else is `NotFound`, whether the account
+/// exists or not.
 pub async fn visible_person(
     db: &DatabaseConnection,
     authz: &Authz,
-    viewer: &Account,
-    label: &str,
+    scope: &PeopleScope,
     account_id: i64,
 ) -> CoreResult<Person> {
-    visible_people(db, authz, viewer, label)
+    let account = find_by_id(db, account_id)
         .await?
+        .ok_or(CoreError::NotFound("person"))?;
+    let grants = authz.grants_of(scope, &[account_id]).await?;
+    visible(vec![account], &grants, scope.label(), scope.everyone())
         .into_iter()
-        .find(|p| p.account.id == account_id)
+        .next()
         .ok_or(CoreError::NotFound("person"))
 }
 
@@ -75,7 +108,7 @@ pub enum RoleChange {
     Revoke(Role),
 }
 
-/// Grants or revokes a role for `account_id` from `label`'s console, as `actor`. Only a person
+/// Grants or revokes a role for `account_id` from the scope's label console, as `actor`. Only a person
 /// `actor` already sees from this console can be changed: an account outside the label joins it
 /// by invitation, never by id. Unknown and foreign ids fail alike ([`visible_person`]), so the
 /// answer does not tell whether an account exists. The domain follows from the role
@@ -84,12 +117,17 @@ pub async fn change_role(
     db: &DatabaseConnection,
     authz: &Authz,
     actor: &Account,
-    label: &str,
+    scope: &PeopleScope,
     account_id: i64,
     change: RoleChange,
     request_id: Option<String>,
 ) -> CoreResult<()> {
-    visible_person(db, authz, actor, label, account_id).await?;
+    // The scope is the actor's own: nobody acts through another reader's check.
+    if scope.reader() != actor.subject() {
+        return Err(CoreError::Forbidden);
+    }
+    visible_person(db, authz, scope, account_id).await?;
+    let label = scope.label();
     match change {
         RoleChange::Grant(role) => {
             authz
@@ -121,7 +159,18 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::accounts::find_by_id;
+    use crate::authz::subject_of;
     use crate::test_support::{TestDb, account_with};
+
+    /// The people scope of `account_id`, checked for `roles/read` in `label`.
+    async fn scope_of(authz: &Authz, account_id: i64, label: &str) -> PeopleScope {
+        let checked = authz
+            .checked(&subject_of(account_id), label, "roles", "read")
+            .await
+            .unwrap()
+            .expect("the reader holds roles/read there");
+        PeopleScope::of(authz, &checked).await.unwrap()
+    }
 
     fn account(id: i64) -> Account {
         Account {
@@ -180,13 +229,13 @@ mod tests {
         let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
         let foreign = account_with(&t, "x@example.org", &[("winwinwerkt", "coach")]).await;
         let authz = t.authz().await;
-        let viewer = find_by_id(&t.db, operator).await.unwrap().unwrap();
-        let err = visible_person(&t.db, &authz, &viewer, "werkweb", foreign)
+        let scope = scope_of(&authz, operator, "werkweb").await;
+        let err = visible_person(&t.db, &authz, &scope, foreign)
             .await
             .unwrap_err();
         assert!(matches!(err, CoreError::NotFound(_)), "{err:?}");
         assert!(
-            visible_person(&t.db, &authz, &viewer, "werkweb", operator)
+            visible_person(&t.db, &authz, &scope, operator)
                 .await
                 .is_ok()
         );
@@ -204,11 +253,12 @@ mod tests {
         .await;
         let authz = t.authz().await;
         let actor = find_by_id(&t.db, operator).await.unwrap().unwrap();
+        let scope = scope_of(&authz, operator, "werkweb").await;
         change_role(
             &t.db,
             &authz,
             &actor,
-            "werkweb",
+            &scope,
             coach,
             RoleChange::Revoke(Role::Coach),
             None,
@@ -232,14 +282,15 @@ mod tests {
         let foreign = account_with(&t, "x@example.org", &[("winwinwerkt", "coach")]).await;
         let authz = t.authz().await;
         let actor = find_by_id(&t.db, operator).await.unwrap().unwrap();
+        let scope = scope_of(&authz, operator, "werkweb").await;
         let attempt = |id| {
-            let (db, authz, actor) = (&t.db, &authz, &actor);
+            let (db, authz, actor, scope) = (&t.db, &authz, &actor, &scope);
             async move {
                 change_role(
                     db,
                     authz,
                     actor,
-                    "werkweb",
+                    scope,
                     id,
                     RoleChange::Grant(Role::Employer),
                     None,

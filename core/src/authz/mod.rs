@@ -4,13 +4,19 @@
 //!   decision cache sized for the traffic and cleared on every policy change, so a revoked role
 //!   is denied on the very next request.
 //! - `grant` and `revoke` are the only ways to change who holds a role; they refuse escalation
-//!   (nobody grants a role above their own, an operator only in their own label, only platform
-//!   admins grant platform roles), write the change with its audit entry in one transaction and
-//!   reload the policy.
+//!   (a role is handed out only by someone who holds every permission it carries in that label,
+//!   an operator only in their own label, only platform admins grant platform roles), write the
+//!   change with its audit entry in one transaction and reload the policy.
+//! - Every change to roles, policies or narrowings bumps the `authz` change version in its
+//!   transaction; a server reloads (elsewhere than where the change was made) only when the
+//!   version moved, and builds the new enforcer before taking the lock to swap it in.
 mod adapter;
+pub mod invariants;
 mod scope;
 
 use std::sync::Arc;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use casbin::{CachedApi, CachedEnforcer, CoreApi, DefaultCache, DefaultModel, MgmtApi};
 use sea_orm::{
@@ -18,14 +24,14 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
-use tokio::sync::RwLock;
 
 pub use adapter::DbAdapter;
-pub use scope::LabelPermission;
+pub use scope::{Checked, LabelPermission, PeopleScope};
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::domain::PLATFORM_DOMAIN;
-use crate::store::entities::{account_role, casbin_rule};
+use crate::store::entities::{account_role, casbin_rule, role_restriction};
+use crate::store::versions::{self, Topic};
 use crate::{CoreError, CoreResult, time};
 
 pub const MODEL: &str = include_str!("model.conf");
@@ -42,7 +48,7 @@ pub fn subject_of(account_id: i64) -> String {
     format!("account:{account_id}")
 }
 
-/// The roles, highest first. A role's rank bounds what its holder may grant.
+/// The roles. What a holder may hand out follows from permissions, not from this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
@@ -81,15 +87,6 @@ impl Role {
             .find(|r| r.as_str() == raw)
             .ok_or_else(|| CoreError::invalid("role", format!("{raw:?} is not a role")))
     }
-
-    fn rank(self) -> u8 {
-        match self {
-            Role::PlatformAdmin => 100,
-            Role::LabelOperator => 50,
-            Role::Recruiter | Role::Coach => 30,
-            Role::Employer | Role::Candidate => 10,
-        }
-    }
 }
 
 /// A `p` rule of the default policy.
@@ -114,6 +111,14 @@ fn casbin_err(e: casbin::Error) -> CoreError {
     CoreError::Internal(format!("authorisation: {e}"))
 }
 
+fn to_grant(r: account_role::Model) -> RoleGrant {
+    RoleGrant {
+        account_id: r.account_id,
+        domain: r.domain,
+        role: r.role,
+    }
+}
+
 /// A role someone holds somewhere.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct RoleGrant {
@@ -128,24 +133,77 @@ pub struct RoleGrant {
 #[derive(Clone, Copy, Debug)]
 pub struct PlatformWide(());
 
-/// What per-label restrictions need beside casbin, reloaded with the policy.
-#[derive(Default)]
-struct Narrowing {
-    /// (label, role, resource, action) switched off in that label.
-    restricted: std::collections::HashSet<(String, String, String, String)>,
-    /// Labels with any restriction: only their checks take the slower path.
-    labels: std::collections::HashSet<String>,
-    /// subject → (domain, role)
-    roles: std::collections::HashMap<String, Vec<(String, String)>>,
+/// The policy as one server holds it: the enforcer and what per-label narrowing needs beside
+/// it, loaded together from one version of the database and swapped in as a whole.
+struct Loaded {
+    enforcer: CachedEnforcer,
+    /// The `authz` change version read before loading: the data is at least this new.
+    version: i64,
     /// (role, resource, action) of the policy.
-    rules: std::collections::HashSet<(String, String, String)>,
+    rules: HashSet<(String, String, String)>,
+    /// (label, role, resource, action) switched off in that label.
+    restricted: HashSet<(String, String, String, String)>,
+    /// Labels with any restriction: only their checks take the slower path.
+    restricted_labels: HashSet<String>,
+    /// subject → (domain, role), kept only while some label narrows a role.
+    roles: HashMap<String, Vec<(String, String)>>,
+}
+
+impl Loaded {
+    /// With restrictions in `domain`, a permission counts only through a role that has it and
+    /// is not restricted there (platform roles are never narrowed).
+    fn passes_narrowing(&self, subject: &str, domain: &str, resource: &str, action: &str) -> bool {
+        if !self.restricted_labels.contains(domain) {
+            return true;
+        }
+        let has = |role: &str| {
+            self.rules
+                .contains(&(role.to_string(), resource.to_string(), action.to_string()))
+        };
+        let restricted = |role: &str| {
+            self.restricted.contains(&(
+                domain.to_string(),
+                role.to_string(),
+                resource.to_string(),
+                action.to_string(),
+            ))
+        };
+        if subject == ANONYMOUS {
+            return has(ANONYMOUS) && !restricted(ANONYMOUS);
+        }
+        self.roles
+            .get(subject)
+            .into_iter()
+            .flatten()
+            .any(|(d, role)| {
+                (d == PLATFORM_DOMAIN && has(role))
+                    || (d == domain && has(role) && !restricted(role))
+            })
+    }
+
+    /// What `role` may do in `domain`: its policy less what that label switched off for it.
+    fn role_permissions(&self, domain: &str, role: &str) -> BTreeSet<(String, String)> {
+        self.rules
+            .iter()
+            .filter(|(r, _, _)| r == role)
+            .filter(|(_, res, act)| {
+                !self.restricted.contains(&(
+                    domain.to_string(),
+                    role.to_string(),
+                    res.clone(),
+                    act.clone(),
+                ))
+            })
+            .map(|(_, res, act)| (res.clone(), act.clone()))
+            .collect()
+    }
 }
 
 #[derive(Clone)]
 pub struct Authz {
     db: DatabaseConnection,
-    enforcer: Arc<RwLock<CachedEnforcer>>,
-    narrowing: Arc<std::sync::RwLock<Narrowing>>,
+    /// Held only to clone or swap the `Arc`, never across an await or a database round trip.
+    loaded: Arc<std::sync::RwLock<Arc<Loaded>>>,
 }
 
 /// Builds an enforcer from any adapter (the database in the server, memory in benchmarks).
@@ -178,72 +236,69 @@ impl Authz {
                 return Err(err.into());
             }
         }
-        let enforcer = enforcer_with(DbAdapter::new(db.clone())).await?;
-        let authz = Authz {
+        let loaded = Self::read(&db).await?;
+        Ok(Authz {
             db,
-            enforcer: Arc::new(RwLock::new(enforcer)),
-            narrowing: Arc::default(),
-        };
-        authz.load_narrowing().await?;
-        Ok(authz)
-    }
-
-    async fn load_narrowing(&self) -> CoreResult<()> {
-        use crate::store::entities::role_restriction;
-        let mut next = Narrowing::default();
-        for r in role_restriction::Entity::find().all(&self.db).await? {
-            next.labels.insert(r.label.clone());
-            next.restricted
-                .insert((r.label, r.role, r.resource, r.action));
-        }
-        if !next.labels.is_empty() {
-            for g in self.grants(None).await? {
-                next.roles
-                    .entry(subject_of(g.account_id))
-                    .or_default()
-                    .push((g.domain, g.role));
-            }
-            for rule in self.rules().await {
-                if let [role, resource, action] = rule.as_slice() {
-                    next.rules
-                        .insert((role.clone(), resource.clone(), action.clone()));
-                }
-            }
-        }
-        match self.narrowing.write() {
-            Ok(mut n) => *n = next,
-            Err(poisoned) => *poisoned.into_inner() = next,
-        }
-        Ok(())
-    }
-
-    /// With restrictions in `domain`, a permission counts only through a role that has it and
-    /// is not restricted there (platform roles are never narrowed).
-    fn passes_narrowing(&self, subject: &str, domain: &str, resource: &str, action: &str) -> bool {
-        let Ok(n) = self.narrowing.read() else {
-            return false;
-        };
-        if !n.labels.contains(domain) {
-            return true;
-        }
-        let has = |role: &str| {
-            n.rules
-                .contains(&(role.to_string(), resource.to_string(), action.to_string()))
-        };
-        let restricted = |role: &str| {
-            n.restricted.contains(&(
-                domain.to_string(),
-                role.to_string(),
-                resource.to_string(),
-                action.to_string(),
-            ))
-        };
-        if subject == ANONYMOUS {
-            return has(ANONYMOUS) && !restricted(ANONYMOUS);
-        }
-        n.roles.get(subject).into_iter().flatten().any(|(d, role)| {
-            (d == PLATFORM_DOMAIN && has(role)) || (d == domain && has(role) && !restricted(role))
+            loaded: Arc::new(std::sync::RwLock::new(Arc::new(loaded))),
         })
+    }
+
+    /// Reads the whole policy from the database, without touching what is in force.
+    async fn read(db: &DatabaseConnection) -> CoreResult<Loaded> {
+        // Read first: whatever is loaded after it is at least this new.
+        let version = versions::current(db, Topic::Authz).await?;
+        let enforcer = enforcer_with(DbAdapter::new(db.clone())).await?;
+        let rules: HashSet<(String, String, String)> = enforcer
+            .get_policy()
+            .into_iter()
+            .filter_map(|rule| match rule.as_slice() {
+                [role, resource, action] => Some((role.clone(), resource.clone(), action.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut restricted = HashSet::new();
+        let mut restricted_labels = HashSet::new();
+        for r in role_restriction::Entity::find().all(db).await? {
+            restricted_labels.insert(r.label.clone());
+            restricted.insert((r.label, r.role, r.resource, r.action));
+        }
+        let mut roles: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        if !restricted_labels.is_empty() {
+            for link in account_role::Entity::find().all(db).await? {
+                roles
+                    .entry(subject_of(link.account_id))
+                    .or_default()
+                    .push((link.domain, link.role));
+            }
+        }
+        Ok(Loaded {
+            enforcer,
+            version,
+            rules,
+            restricted,
+            restricted_labels,
+            roles,
+        })
+    }
+
+    /// The policy in force now; cheap, and holds no lock once it returns.
+    fn current(&self) -> Arc<Loaded> {
+        match self.loaded.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Swaps in `next` unless what is in force was read from a newer version (two reloads
+    /// racing must not put the older one back).
+    fn swap(&self, next: Loaded) {
+        let mut guard = match self.loaded.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if next.version >= guard.version {
+            *guard = Arc::new(next);
+        }
     }
 
     /// May `subject` (`account:N` or `anonymous`) do `action` on `resource` in `domain`?
@@ -254,13 +309,27 @@ impl Authz {
         resource: &str,
         action: &str,
     ) -> CoreResult<bool> {
-        let allowed = {
-            let enforcer = self.enforcer.read().await;
-            enforcer
-                .enforce((subject, domain, resource, action))
-                .map_err(casbin_err)?
-        };
-        Ok(allowed && self.passes_narrowing(subject, domain, resource, action))
+        let loaded = self.current();
+        let allowed = loaded
+            .enforcer
+            .enforce((subject, domain, resource, action))
+            .map_err(casbin_err)?;
+        Ok(allowed && loaded.passes_narrowing(subject, domain, resource, action))
+    }
+
+    /// A [`Checked`] capability when `subject` may do `action` on `resource` in `domain`: the
+    /// only way to make one, so whatever takes it was reached through this check.
+    pub async fn checked(
+        &self,
+        subject: &str,
+        domain: &str,
+        resource: &str,
+        action: &str,
+    ) -> CoreResult<Option<Checked>> {
+        Ok(self
+            .check(subject, domain, resource, action)
+            .await?
+            .then(|| Checked::new(subject, domain, resource, action)))
     }
 
     /// A [`PlatformWide`] proof when `subject` may do `action` on `resource` in every label.
@@ -276,101 +345,123 @@ impl Authz {
             .then_some(PlatformWide(())))
     }
 
-    /// Re-reads the policy and forgets every cached decision.
+    /// Re-reads the policy and swaps it in (with an empty decision cache). The database is read
+    /// before the lock is taken, so checks keep running on the old policy meanwhile.
     pub async fn reload(&self) -> CoreResult<()> {
-        {
-            let mut enforcer = self.enforcer.write().await;
-            enforcer.load_policy().await.map_err(casbin_err)?;
-            enforcer.get_mut_cache().clear();
+        let next = Self::read(&self.db).await?;
+        self.swap(next);
+        Ok(())
+    }
+
+    /// Reloads only if a role, policy or narrowing changed since the policy in force was read
+    /// (one small query otherwise). Returns whether it reloaded.
+    pub async fn reload_if_changed(&self) -> CoreResult<bool> {
+        let version = versions::current(&self.db, Topic::Authz).await?;
+        if version == self.current().version {
+            return Ok(false);
         }
-        self.load_narrowing().await
+        self.reload().await?;
+        Ok(true)
     }
 
     /// The (resource, action) pairs `account_id` holds in `domain`, through its roles there
-    /// and its platform-wide roles.
+    /// (less what the label switched off) and its platform-wide roles.
     pub async fn effective_permissions(
         &self,
         account_id: i64,
         domain: &str,
     ) -> CoreResult<Vec<(String, String)>> {
-        let roles: Vec<String> = self
-            .roles_of(account_id)
-            .await?
+        let roles = self.roles_of(account_id).await?;
+        let loaded = self.current();
+        let mut out: BTreeSet<(String, String)> = BTreeSet::new();
+        for g in roles {
+            if g.domain == PLATFORM_DOMAIN {
+                out.extend(loaded.role_permissions(PLATFORM_DOMAIN, &g.role));
+            } else if g.domain == domain {
+                out.extend(loaded.role_permissions(domain, &g.role));
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// What `role` may do in `domain`: the platform policy less that label's narrowing.
+    pub async fn role_permissions_in(&self, domain: &str, role: Role) -> Vec<(String, String)> {
+        self.current()
+            .role_permissions(domain, role.as_str())
             .into_iter()
-            .filter(|g| g.domain == domain || g.domain == PLATFORM_DOMAIN)
-            .map(|g| g.role)
-            .collect();
-        let mut out: Vec<(String, String)> = self
-            .rules()
-            .await
-            .into_iter()
-            .filter_map(|rule| match rule.as_slice() {
-                [role, resource, action] if roles.contains(role) => {
-                    Some((resource.clone(), action.clone()))
-                }
-                _ => None,
-            })
-            .collect();
-        out.sort();
-        out.dedup();
-        Ok(out)
+            .collect()
     }
 
     /// The `p` rules in force.
     pub async fn rules(&self) -> Vec<Vec<String>> {
-        self.enforcer.read().await.get_policy()
+        self.current().enforcer.get_policy()
     }
 
-    /// Every role link, optionally only in one domain.
-    pub async fn grants(&self, domain: Option<&str>) -> CoreResult<Vec<RoleGrant>> {
+    /// Every role link in the scope's label (every link, for a platform-wide viewer).
+    pub async fn grants_in(&self, scope: &PeopleScope) -> CoreResult<Vec<RoleGrant>> {
         let mut query = account_role::Entity::find().order_by_asc(account_role::Column::AccountId);
-        if let Some(domain) = domain {
-            query = query.filter(account_role::Column::Domain.eq(domain));
+        if !scope.everyone() {
+            query = query.filter(account_role::Column::Domain.eq(scope.label()));
         }
         Ok(query
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|r| RoleGrant {
-                account_id: r.account_id,
-                domain: r.domain,
-                role: r.role,
-            })
+            .map(to_grant)
             .collect())
     }
 
-    pub async fn roles_of(&self, account_id: i64) -> CoreResult<Vec<RoleGrant>> {
-        Ok(self
-            .grants(None)
+    /// The role links of the accounts in `account_ids`, within the scope's label (all of
+    /// their links, for a platform-wide viewer).
+    pub async fn grants_of(
+        &self,
+        scope: &PeopleScope,
+        account_ids: &[i64],
+    ) -> CoreResult<Vec<RoleGrant>> {
+        let mut query = account_role::Entity::find()
+            .filter(account_role::Column::AccountId.is_in(account_ids.iter().copied()))
+            .order_by_asc(account_role::Column::AccountId);
+        if !scope.everyone() {
+            query = query.filter(account_role::Column::Domain.eq(scope.label()));
+        }
+        Ok(query
+            .all(&self.db)
             .await?
             .into_iter()
-            .filter(|g| g.account_id == account_id)
+            .map(to_grant)
             .collect())
     }
 
-    /// The highest rank `actor` holds in `domain` (platform roles count everywhere).
-    async fn rank_in(&self, actor: i64, domain: &str) -> CoreResult<u8> {
-        Ok(self
-            .roles_of(actor)
+    /// One account's role links, everywhere.
+    pub async fn roles_of(&self, account_id: i64) -> CoreResult<Vec<RoleGrant>> {
+        Ok(account_role::Entity::find()
+            .filter(account_role::Column::AccountId.eq(account_id))
+            .all(&self.db)
             .await?
-            .iter()
-            .filter(|g| g.domain == domain || g.domain == PLATFORM_DOMAIN)
-            .filter_map(|g| Role::parse(&g.role).ok())
-            .map(Role::rank)
-            .max()
-            .unwrap_or(0))
+            .into_iter()
+            .map(to_grant)
+            .collect())
     }
 
-    /// Refuses what `actor` may not grant or revoke: a platform role without being platform
-    /// admin, anything outside a label where they hold `roles/grant`, or a role not below
-    /// their own.
+    /// Whether `account_id` holds platform-admin (which holds every permission everywhere).
+    async fn is_platform_admin(&self, account_id: i64) -> CoreResult<bool> {
+        Ok(self
+            .roles_of(account_id)
+            .await?
+            .iter()
+            .any(|g| g.domain == PLATFORM_DOMAIN && g.role == Role::PlatformAdmin.as_str())
+            && self
+                .check(&subject_of(account_id), PLATFORM_DOMAIN, "roles", "grant")
+                .await?)
+    }
+
+    /// Refuses what `actor` may not grant or revoke. Platform roles: platform admins only.
+    /// In a label: `actor` needs `roles/grant` there, and every permission `role` carries in
+    /// that label (its policy less the label's narrowing) must be one `actor` holds there
+    /// too, so nobody hands out more than they have. Platform admins hold everything.
     pub async fn may_assign(&self, actor: i64, domain: &str, role: Role) -> CoreResult<()> {
-        let actor_subject = subject_of(actor);
+        let admin = self.is_platform_admin(actor).await?;
         if domain == PLATFORM_DOMAIN || role == Role::PlatformAdmin {
-            let admin = self
-                .check(&actor_subject, PLATFORM_DOMAIN, "roles", "grant")
-                .await?
-                && self.rank_in(actor, PLATFORM_DOMAIN).await? >= Role::PlatformAdmin.rank();
             if !admin || domain != PLATFORM_DOMAIN || role != Role::PlatformAdmin {
                 return Err(if admin {
                     CoreError::invalid("role", "platform-admin is held in the platform domain only")
@@ -380,14 +471,26 @@ impl Authz {
             }
             return Ok(());
         }
-        if !self.check(&actor_subject, domain, "roles", "grant").await? {
+        if !self
+            .check(&subject_of(actor), domain, "roles", "grant")
+            .await?
+        {
             return Err(CoreError::Forbidden);
         }
-        let own = self.rank_in(actor, domain).await?;
-        if own < Role::PlatformAdmin.rank() && role.rank() >= own {
-            return Err(CoreError::Forbidden);
+        if admin {
+            return Ok(());
         }
-        Ok(())
+        let own: BTreeSet<(String, String)> = self
+            .effective_permissions(actor, domain)
+            .await?
+            .into_iter()
+            .collect();
+        let carried = self.current().role_permissions(domain, role.as_str());
+        if carried.is_subset(&own) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden)
+        }
     }
 
     /// Gives `account_id` the `role` in `domain`, as `actor`.
@@ -432,6 +535,7 @@ impl Authz {
             return Err(CoreError::Forbidden);
         }
         let txn = self.db.begin().await?;
+        versions::bump(&txn, Topic::Authz).await?;
         let removed = account_role::Entity::delete_many()
             .filter(account_role::Column::AccountId.eq(account_id))
             .filter(account_role::Column::Domain.eq(domain))
@@ -477,6 +581,7 @@ pub async fn grant_in(
     if exists {
         return Ok(());
     }
+    versions::bump(conn, Topic::Authz).await?;
     account_role::ActiveModel {
         account_id: Set(account_id),
         domain: Set(domain.to_string()),
@@ -523,12 +628,7 @@ impl Authz {
         permissions: &[(String, String)],
         request_id: Option<String>,
     ) -> CoreResult<()> {
-        let actor_subject = subject_of(actor);
-        let is_admin = self
-            .check(&actor_subject, PLATFORM_DOMAIN, "roles", "grant")
-            .await?
-            && self.rank_in(actor, PLATFORM_DOMAIN).await? >= Role::PlatformAdmin.rank();
-        if !is_admin {
+        if !self.is_platform_admin(actor).await? {
             return Err(CoreError::Forbidden);
         }
         if role == Role::PlatformAdmin {
@@ -544,7 +644,26 @@ impl Authz {
                 format!("{r}/{a} is not a known permission"),
             ));
         }
+        // The promises hold whatever the policy says: a policy that would break one is refused.
+        let mut proposed: Vec<(String, String, String)> = self
+            .rules()
+            .await
+            .into_iter()
+            .filter_map(|rule| match rule.as_slice() {
+                [r, res, act] if r != role.as_str() => Some((r.clone(), res.clone(), act.clone())),
+                _ => None,
+            })
+            .collect();
+        proposed.extend(
+            permissions
+                .iter()
+                .map(|(res, act)| (role.as_str().to_string(), res.clone(), act.clone())),
+        );
+        if let Some(broken) = invariants::violations(&proposed).into_iter().next() {
+            return Err(CoreError::invalid("permissions", broken.to_string()));
+        }
         let txn = self.db.begin().await?;
+        versions::bump(&txn, Topic::Authz).await?;
         let current: Vec<(String, String)> = casbin_rule::Entity::find()
             .filter(casbin_rule::Column::Ptype.eq("p"))
             .filter(casbin_rule::Column::V0.eq(role.as_str()))
@@ -627,7 +746,6 @@ impl Authz {
         label: &str,
         role: Role,
     ) -> CoreResult<Vec<(String, String, bool)>> {
-        use crate::store::entities::role_restriction;
         let off: std::collections::HashSet<(String, String)> = role_restriction::Entity::find()
             .filter(role_restriction::Column::Label.eq(label))
             .filter(role_restriction::Column::Role.eq(role.as_str()))
@@ -648,8 +766,10 @@ impl Authz {
     }
 
     /// Sets which of its platform permissions `role` keeps in `label`, as `actor`. Bounded by
-    /// the platform policy (a label can only narrow, never widen) and by rank (only roles below
-    /// the actor's own in that label). Audited.
+    /// the platform policy (a label can only narrow, never widen), by what `actor` may hand out
+    /// ([`Authz::may_assign`]: the role as it stands there) and by what they hold: the role
+    /// keeps nothing they do not hold there, and nobody narrows a role they hold there, as
+    /// nobody changes their own roles. Audited.
     pub async fn set_label_role_policy(
         &self,
         actor: i64,
@@ -658,19 +778,25 @@ impl Authz {
         keep: &[(String, String)],
         request_id: Option<String>,
     ) -> CoreResult<()> {
-        use crate::store::entities::role_restriction;
         if label == PLATFORM_DOMAIN || role == Role::PlatformAdmin {
             return Err(CoreError::Forbidden);
         }
-        if !self
-            .check(&subject_of(actor), label, "roles", "grant")
+        self.may_assign(actor, label, role).await?;
+        if self
+            .roles_of(actor)
             .await?
+            .iter()
+            .any(|g| g.domain == label && g.role == role.as_str())
         {
             return Err(CoreError::Forbidden);
         }
-        let own = self.rank_in(actor, label).await?;
-        if own < Role::PlatformAdmin.rank() && role.rank() >= own {
-            return Err(CoreError::Forbidden);
+        // Nor does anyone switch on, for others, a permission they do not hold themselves
+        // (one a platform admin switched off in this label, say).
+        if !self.is_platform_admin(actor).await? {
+            let own = self.effective_permissions(actor, label).await?;
+            if keep.iter().any(|p| !own.contains(p)) {
+                return Err(CoreError::Forbidden);
+            }
         }
         let policy = self.role_policy(role).await;
         if let Some((r, a)) = keep.iter().find(|p| !policy.contains(p)) {
@@ -684,6 +810,7 @@ impl Authz {
         }
         let off: Vec<&(String, String)> = policy.iter().filter(|p| !keep.contains(p)).collect();
         let txn = self.db.begin().await?;
+        versions::bump(&txn, Topic::Authz).await?;
         role_restriction::Entity::delete_many()
             .filter(role_restriction::Column::Label.eq(label))
             .filter(role_restriction::Column::Role.eq(role.as_str()))
@@ -718,5 +845,66 @@ impl Authz {
         .await?;
         txn.commit().await?;
         self.reload().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::test_support::{TestDb, account_with};
+
+    #[tokio::test]
+    async fn a_server_reloads_only_when_another_changed_something() {
+        let t = TestDb::new().await;
+        let admin = account_with(&t, "a@example.org", &[(PLATFORM_DOMAIN, "platform-admin")]).await;
+        let coach = account_with(&t, "c@example.org", &[]).await;
+        // Two servers on one database.
+        let here = t.authz().await;
+        let there = t.authz().await;
+        assert!(!there.reload_if_changed().await.unwrap(), "nothing changed");
+
+        here.grant(admin, coach, "werkweb", Role::Coach, None)
+            .await
+            .unwrap();
+        assert!(
+            here.check(&subject_of(coach), "werkweb", "showcase", "write")
+                .await
+                .unwrap(),
+            "the server that made the change applies it at once"
+        );
+        assert!(
+            !there
+                .check(&subject_of(coach), "werkweb", "showcase", "write")
+                .await
+                .unwrap()
+        );
+        assert!(
+            there.reload_if_changed().await.unwrap(),
+            "the version moved"
+        );
+        assert!(
+            there
+                .check(&subject_of(coach), "werkweb", "showcase", "write")
+                .await
+                .unwrap()
+        );
+        assert!(!there.reload_if_changed().await.unwrap(), "and only once");
+    }
+
+    #[tokio::test]
+    async fn roles_of_reads_one_accounts_links() {
+        let t = TestDb::new().await;
+        let one = account_with(&t, "one@example.org", &[("werkweb", "coach")]).await;
+        account_with(&t, "two@example.org", &[("werkweb", "recruiter")]).await;
+        let authz = t.authz().await;
+        assert_eq!(
+            authz.roles_of(one).await.unwrap(),
+            [RoleGrant {
+                account_id: one,
+                domain: "werkweb".into(),
+                role: "coach".into(),
+            }]
+        );
     }
 }

@@ -2,9 +2,92 @@
 //! domain a role granted from a label's console is held in, the roles one may hand out there,
 //! the labels one may manage, and each role's policy (platform-wide and as a label narrows it).
 //! Both surfaces call these, so a rule cannot drift between the page and the API.
-use super::{Authz, Role, subject_of};
-use crate::CoreResult;
+//!
+//! It also holds the capabilities a check hands out: [`Checked`] (a permission passed in one
+//! domain) and the scopes built from it ([`PeopleScope`]), which the reads of label-owned data
+//! take instead of a label name, so no caller can read another label's people by passing a
+//! string.
+use super::{Authz, PlatformWide, Role, subject_of};
 use crate::domain::PLATFORM_DOMAIN;
+use crate::{CoreError, CoreResult};
+
+/// Proof that `subject` passed the check of one permission in one domain (a label's slug or
+/// `platform`). Only [`Authz::checked`] makes one; it carries what was checked, so whatever
+/// acts on it acts on the domain the check passed in and nothing else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    subject: String,
+    domain: String,
+    resource: String,
+    action: String,
+}
+
+impl Checked {
+    pub(super) fn new(subject: &str, domain: &str, resource: &str, action: &str) -> Checked {
+        Checked {
+            subject: subject.to_string(),
+            domain: domain.to_string(),
+            resource: resource.to_string(),
+            action: action.to_string(),
+        }
+    }
+
+    /// `account:N` or `anonymous`.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The label (or `platform`) the check passed in.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// The (resource, action) that was checked.
+    pub fn permission(&self) -> (&str, &str) {
+        (&self.resource, &self.action)
+    }
+}
+
+/// Whose people (accounts with roles, and those roles) a reader may see: one label's, or
+/// everyone's for those holding `roles/read` platform-wide. Built only from a [`Checked`]
+/// `roles` permission, so its label is the one the check passed in.
+#[derive(Clone, Debug)]
+pub struct PeopleScope {
+    reader: String,
+    label: String,
+    everyone: Option<PlatformWide>,
+}
+
+impl PeopleScope {
+    /// The scope of a reader who passed `checked` (a `roles` permission in a label).
+    pub async fn of(authz: &Authz, checked: &Checked) -> CoreResult<PeopleScope> {
+        if checked.resource != "roles" || checked.domain == PLATFORM_DOMAIN {
+            return Err(CoreError::Forbidden);
+        }
+        Ok(PeopleScope {
+            reader: checked.subject.clone(),
+            label: checked.domain.clone(),
+            everyone: authz
+                .platform_wide(&checked.subject, "roles", "read")
+                .await?,
+        })
+    }
+
+    /// The label whose console this is; roles granted from it land here.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The subject the check passed for.
+    pub fn reader(&self) -> &str {
+        &self.reader
+    }
+
+    /// Whether the reader sees every account with every role.
+    pub fn everyone(&self) -> bool {
+        self.everyone.is_some()
+    }
+}
 
 /// A (resource, action) pair and whether a label leaves it on for a role.
 pub type LabelPermission = (String, String, bool);
@@ -96,7 +179,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_operator_assigns_below_their_rank_in_their_own_label_only() {
+    async fn sec_an_operator_assigns_what_their_permissions_cover_in_their_own_label_only() {
         let t = TestDb::new().await;
         let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
         let admin = account_with(
@@ -109,9 +192,20 @@ mod tests {
 
         let own = authz.assignable_roles(operator, "werkweb").await.unwrap();
         assert!(!own.contains(&Role::PlatformAdmin));
-        assert!(!own.contains(&Role::LabelOperator), "not their own rank");
-        assert!(own.contains(&Role::Recruiter));
-        assert!(own.contains(&Role::Candidate));
+        assert!(
+            own.contains(&Role::LabelOperator),
+            "a peer holds no more than they do"
+        );
+        assert!(
+            own.contains(&Role::Recruiter),
+            "the policy gives operators its permissions"
+        );
+        assert!(own.contains(&Role::Coach));
+        assert!(own.contains(&Role::Employer));
+        assert!(
+            !own.contains(&Role::Candidate),
+            "profile/* is the candidate's own; operators do not hold it"
+        );
         assert!(
             authz
                 .assignable_roles(operator, "winwinwerkt")
@@ -189,5 +283,51 @@ mod tests {
             coach.contains(&(res, act, true)),
             "other labels are untouched"
         );
+    }
+
+    #[tokio::test]
+    async fn sec_an_operator_hands_out_and_switches_on_only_what_they_hold() {
+        let t = TestDb::new().await;
+        let operator = account_with(&t, "op@example.org", &[("werkweb", "label-operator")]).await;
+        let admin = account_with(
+            &t,
+            "admin@example.org",
+            &[(PLATFORM_DOMAIN, "platform-admin")],
+        )
+        .await;
+        let target = account_with(&t, "t@example.org", &[("werkweb", "employer")]).await;
+        let authz = t.authz().await;
+        let mut widened = authz.role_policy(Role::Recruiter).await;
+        let plain = widened.clone();
+        widened.push(("consent".into(), "write".into()));
+        authz
+            .set_role_policy(admin, Role::Recruiter, &widened, None)
+            .await
+            .unwrap();
+        let refused = authz
+            .grant(operator, target, "werkweb", Role::Recruiter, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, crate::CoreError::Forbidden),
+            "{refused:?}"
+        );
+
+        authz
+            .set_label_role_policy(admin, "werkweb", Role::Recruiter, &plain, None)
+            .await
+            .unwrap();
+        let switched_on = authz
+            .set_label_role_policy(operator, "werkweb", Role::Recruiter, &widened, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(switched_on, crate::CoreError::Forbidden),
+            "{switched_on:?}"
+        );
+        authz
+            .grant(operator, target, "werkweb", Role::Recruiter, None)
+            .await
+            .unwrap();
     }
 }

@@ -166,7 +166,7 @@ async fn erase_account(conn: &impl ConnectionTrait, account_id: i64) -> CoreResu
             .filter(account_role::Column::Role.eq(ROLE_CANDIDATE))
             .exec(conn)
             .await?;
-        return Ok(());
+        return crate::store::versions::bump(conn, crate::store::versions::Topic::Authz).await;
     }
     session::Entity::delete_many()
         .filter(session::Column::AccountId.eq(account_id))
@@ -201,7 +201,8 @@ async fn erase_account(conn: &impl ConnectionTrait, account_id: i64) -> CoreResu
         .exec(conn)
         .await?;
     account::Entity::delete_by_id(account_id).exec(conn).await?;
-    Ok(())
+    // Other servers drop the erased account's roles at their next reload.
+    crate::store::versions::bump(conn, crate::store::versions::Topic::Authz).await
 }
 
 /// After an erasure on SQLite: fold the WAL into the database file and truncate it, so that

@@ -118,6 +118,10 @@ pub const WITHOUT_PERSONAL_DATA: &[(&str, &str)] = &[
         "a random id, a time and group names: proof of an erasure that leads back to nobody",
     ),
     ("seaql_migrations", "the schema version"),
+    (
+        "change_versions",
+        "counters that tell other servers to reload roles and label settings",
+    ),
 ];
 
 /// The group a table belongs to.

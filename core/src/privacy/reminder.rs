@@ -97,13 +97,19 @@ pub async fn send_reminders(
             continue;
         };
         let mut handlers: Vec<i64> = Vec::new();
-        for grant in authz.grants(Some(&slug)).await? {
-            if !handlers.contains(&grant.account_id)
+        // The system, not a reader, asks here: every role link in the label is a candidate
+        // handler, and the enforcer decides who handles requests.
+        let links = crate::store::entities::account_role::Entity::find()
+            .filter(crate::store::entities::account_role::Column::Domain.eq(slug.as_str()))
+            .all(db)
+            .await?;
+        for link in links {
+            if !handlers.contains(&link.account_id)
                 && authz
-                    .check(&subject_of(grant.account_id), &slug, RESOURCE, "write")
+                    .check(&subject_of(link.account_id), &slug, RESOURCE, "write")
                     .await?
             {
-                handlers.push(grant.account_id);
+                handlers.push(link.account_id);
             }
         }
         if handlers.is_empty() {

@@ -1,5 +1,6 @@
 //! Storage: the connection to SQLite or PostgreSQL and the sea-orm entities.
 pub mod entities;
+pub mod versions;
 
 use std::time::Duration;
 

@@ -286,3 +286,112 @@ storage_test!(
         assert_eq!(label["name"], "WerkWeb Noord");
     }
 );
+
+/// A second server process on the same database, as behind a load balancer, checking for
+/// changes every second. Returns its port and what stops it.
+async fn second_server(
+    app: &TestApp,
+) -> (
+    u16,
+    etalage::app::ShutdownHandle,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let mut config = app.storage().config();
+    config.reload_secs = 1;
+    let second = etalage::Application::build(config).await.unwrap();
+    let port = second.port();
+    let stop = second.shutdown_handle();
+    (port, stop, tokio::spawn(second.run_until_stopped()))
+}
+
+/// The label `host` shows on the server at `port`.
+async fn label_on(client: &reqwest::Client, port: u16, host: &str) -> serde_json::Value {
+    client
+        .get(etalage_tests::url_on(port, host, "/api/v1/label"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+storage_test!(
+    ten_3_settings_changed_on_one_server_reach_the_others_and_concurrent_changes_are_all_kept,
+    |app: TestApp| async move {
+        app.create_admin().await;
+        let admin = app.client();
+        let host = "werkweb.localhost";
+        app.api_login(
+            &admin,
+            host,
+            etalage_tests::ADMIN_EMAIL,
+            etalage_tests::ADMIN_PASSWORD,
+        )
+        .await;
+        let (second, stop, server) = second_server(&app).await;
+        let patch = |port: u16, slug: &'static str, body: serde_json::Value| {
+            let admin = admin.clone();
+            async move {
+                admin
+                    .patch(etalage_tests::url_on(
+                        port,
+                        host,
+                        &format!("/api/v1/admin/labels/{slug}"),
+                    ))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        // At once: two labels, one on each server; and two fields of a third label, one on
+        // each server.
+        let statuses = tokio::join!(
+            patch(
+                app.port,
+                "werkweb",
+                serde_json::json!({ "name": "WerkWeb Noord" })
+            ),
+            patch(
+                second,
+                "65plus-werkt",
+                serde_json::json!({ "name": "65+ Zuid" })
+            ),
+            patch(
+                app.port,
+                "winwinwerkt",
+                serde_json::json!({ "tagline": "Samen sterk" })
+            ),
+            patch(
+                second,
+                "winwinwerkt",
+                serde_json::json!({ "primary_color": "#123456" })
+            ),
+        );
+        assert_eq!(
+            [statuses.0, statuses.1, statuses.2, statuses.3],
+            [StatusCode::OK; 4]
+        );
+        let anyone = app.client();
+        for port in [app.port, second] {
+            etalage_tests::wait_until("every change on both servers", || {
+                let anyone = anyone.clone();
+                async move {
+                    let werkweb = label_on(&anyone, port, "werkweb.localhost").await;
+                    let plus = label_on(&anyone, port, "65plus-werkt.localhost").await;
+                    let win = label_on(&anyone, port, "winwinwerkt.localhost").await;
+                    (werkweb["name"] == "WerkWeb Noord"
+                        && plus["name"] == "65+ Zuid"
+                        && win["tagline"] == "Samen sterk"
+                        && win["primary_color"] == "#123456")
+                        .then_some(())
+                }
+            })
+            .await;
+        }
+        stop.stop();
+        let _ = server.await;
+    }
+);

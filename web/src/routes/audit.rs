@@ -42,8 +42,8 @@ async fn scope_for(
     granted: &Granted,
     asked: Option<String>,
 ) -> AppResult<AuditScope> {
-    let subject = granted.account()?.subject();
-    Ok(AuditScope::for_reader(&state.authz, &subject, &granted.domain, asked).await?)
+    granted.account()?;
+    Ok(AuditScope::for_reader(&state.authz, granted.checked(), asked).await?)
 }
 
 #[derive(Deserialize)]

@@ -94,9 +94,9 @@ async fn scope_of(state: &AppState, granted: &Granted) -> AppResult<CandidateSco
     let operator = state
         .labels
         .current()
-        .get(&granted.domain)
+        .get(granted.label())
         .is_some_and(|l| l.platform_operator);
-    Ok(CandidateScope::for_label(&state.db, &granted.domain, operator).await?)
+    Ok(CandidateScope::for_label(&state.db, granted.label(), operator).await?)
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -331,7 +331,7 @@ async fn list_page(
         "admin_candidates.html",
         context! {
             section => "candidates",
-            domain => granted.domain,
+            domain => granted.label(),
             result => result,
             pages => pages,
             provinces => PROVINCES,
@@ -356,7 +356,7 @@ async fn detail_page(
             .authz
             .check(
                 &granted.account()?.subject(),
-                &granted.domain,
+                granted.label(),
                 "candidate",
                 "delete",
             )
@@ -364,7 +364,7 @@ async fn detail_page(
     Ok(page.render(
         &state,
         "admin_candidate.html",
-        context! { section => "candidates", domain => granted.domain, c => view, may_erase => may_erase },
+        context! { section => "candidates", domain => granted.label(), c => view, may_erase => may_erase },
     ))
 }
 
@@ -405,6 +405,6 @@ async fn erase_form(
     Ok(page.render(
         &state,
         "admin_candidate_erased.html",
-        context! { section => "candidates", domain => granted.domain, receipt => receipt },
+        context! { section => "candidates", domain => granted.label(), receipt => receipt },
     ))
 }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
 use etalage_core::CoreError;
 use etalage_core::accounts::Account;
-use etalage_core::authz::{ANONYMOUS, subject_of};
+use etalage_core::authz::{ANONYMOUS, Checked, subject_of};
 use etalage_core::domain::PLATFORM_DOMAIN;
 
 use crate::error::AppError;
@@ -112,15 +112,33 @@ impl Routes {
     }
 }
 
-/// Proof that the request passed its route's permission check, and for whom, in which label.
+/// Proof that the request passed its route's permission check: for whom, which permission, in
+/// which label. Its fields are private and only [`enforce`] makes one (from the core's
+/// [`Checked`]), so a handler holding it was reached through the check, and acts on
+/// [`Granted::label`] — never on a label named in the path or the body.
 #[derive(Clone, Debug)]
 pub struct Granted {
-    pub account: Option<Account>,
-    /// The domain the check passed in: a label slug or `platform`.
-    pub domain: String,
+    account: Option<Account>,
+    permission: Permission,
+    checked: Checked,
 }
 
 impl Granted {
+    /// The label the check passed in (`platform` for platform routes).
+    pub fn label(&self) -> &str {
+        self.checked.domain()
+    }
+
+    /// The permission that was checked.
+    pub fn permission(&self) -> Permission {
+        self.permission
+    }
+
+    /// The core's proof of the same check, for reads that take a scope built from it.
+    pub fn checked(&self) -> &Checked {
+        &self.checked
+    }
+
     /// The account, for routes that anonymous visitors can never pass.
     pub fn account(&self) -> Result<&Account, AppError> {
         self.account
@@ -178,20 +196,19 @@ async fn enforce(permission: Permission, req: Request, next: Next) -> Response {
         .as_ref()
         .map(|a| subject_of(a.id))
         .unwrap_or_else(|| ANONYMOUS.to_string());
-    let allowed = match state
+    let checked = match state
         .authz
-        .check(&subject, &domain, permission.resource, permission.action)
+        .checked(&subject, &domain, permission.resource, permission.action)
         .await
     {
-        Ok(allowed) => allowed,
+        Ok(Some(checked)) => checked,
+        Ok(None) => return denied(&parts, user.is_some()),
         Err(err) => return AppError::Core(err).into_response(),
     };
-    if !allowed {
-        return denied(&parts, user.is_some());
-    }
     parts.extensions.insert(Granted {
         account: user,
-        domain,
+        permission,
+        checked,
     });
     next.run(Request::from_parts(parts, body)).await
 }

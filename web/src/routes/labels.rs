@@ -94,7 +94,7 @@ fn live_label(state: &AppState, granted: &Granted) -> AppResult<Arc<Label>> {
     state
         .labels
         .current()
-        .get(&granted.domain)
+        .get(granted.label())
         .ok_or(AppError::NotFound)
 }
 
@@ -107,7 +107,7 @@ async fn save_settings(
 ) -> AppResult<()> {
     let base = state
         .labels
-        .from_file(&granted.domain)
+        .from_file(granted.label())
         .ok_or(AppError::NotFound)?;
     let overrides = etalage_tenants::update_settings(
         &state.db,
@@ -117,7 +117,7 @@ async fn save_settings(
         request_id(headers),
     )
     .await?;
-    state.labels.apply(&granted.domain, &overrides);
+    state.labels.apply(granted.label(), &overrides);
     Ok(())
 }
 
@@ -184,7 +184,7 @@ fn render_label(
     let live = live_label(state, granted)?;
     let base = state
         .labels
-        .from_file(&granted.domain)
+        .from_file(granted.label())
         .ok_or(AppError::NotFound)?;
     let overrides = form.cloned().unwrap_or_else(|| LabelOverrides {
         name: (live.name != base.name).then(|| live.name.clone()),
@@ -253,7 +253,7 @@ async fn label_update(
     };
     match save_settings(&state, &granted, form.clone(), &page.headers).await {
         Ok(()) => Ok(Redirect::to(
-            &page.link(&format!("/admin/labels/{}?notice=saved", granted.domain)),
+            &page.link(&format!("/admin/labels/{}?notice=saved", granted.label())),
         )
         .into_response()),
         Err(AppError::Core(CoreError::Invalid { field, message })) => render_label(

@@ -2,18 +2,18 @@
 //! role, inviting someone, granting and revoking, and what a person may effectively do here.
 //! Who is visible and where a role lands are core rules ([`people`]); what may be granted is
 //! bounded by `Authz::may_assign`. These handlers only offer and forward.
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
 use axum::{Form, Json};
 use etalage_core::CoreError;
 use etalage_core::accounts::invite::{Invitation, invite as invite_account};
-use etalage_core::accounts::people::{self, Person, RoleChange};
-use etalage_core::authz::Role;
+use etalage_core::accounts::people::{self, PeoplePage, RoleChange};
+use etalage_core::authz::{PeopleScope, Role};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::AppResult;
 use crate::extract::PageCtx;
@@ -76,18 +76,46 @@ pub fn routes() -> Routes {
         )
 }
 
-async fn visible_people(state: &AppState, granted: &Granted) -> AppResult<Vec<Person>> {
-    Ok(
-        people::visible_people(&state.db, &state.authz, granted.account()?, &granted.domain)
-            .await?,
+/// Whose people this request may read: built from the checked permission, so the label is the
+/// one the check passed in.
+async fn scope(state: &AppState, granted: &Granted) -> AppResult<PeopleScope> {
+    Ok(PeopleScope::of(&state.authz, granted.checked()).await?)
+}
+
+/// Which page of the people list: `page` (from 1) and `per_page` (1 to 100, 50 when left out).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The page, from 1.
+    #[param(minimum = 1)]
+    page: Option<u64>,
+    /// People per page.
+    #[param(minimum = 1, maximum = 100)]
+    per_page: Option<u64>,
+}
+
+const PER_PAGE: u64 = 50;
+
+async fn visible_people(
+    state: &AppState,
+    granted: &Granted,
+    query: &PageQuery,
+) -> AppResult<PeoplePage> {
+    Ok(people::visible_people(
+        &state.db,
+        &state.authz,
+        &scope(state, granted).await?,
+        query.page.unwrap_or(1),
+        query.per_page.unwrap_or(PER_PAGE),
     )
+    .await?)
 }
 
 /// The roles the viewer may hand out in this label, by name.
 async fn assignable_roles(state: &AppState, granted: &Granted) -> AppResult<Vec<&'static str>> {
     Ok(state
         .authz
-        .assignable_roles(granted.account()?.id, &granted.domain)
+        .assignable_roles(granted.account()?.id, granted.label())
         .await?
         .into_iter()
         .map(Role::as_str)
@@ -109,7 +137,7 @@ async fn change_role(
         &state.db,
         &state.authz,
         granted.account()?,
-        &granted.domain,
+        &scope(state, granted).await?,
         id,
         change,
         request_id(headers),
@@ -124,11 +152,21 @@ async fn render_list(
     state: &AppState,
     granted: &Granted,
     page: &PageCtx,
+    query: &PageQuery,
     status: StatusCode,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let people: Vec<Value> = visible_people(state, granted)
-        .await?
+    let listed = visible_people(state, granted, query).await?;
+    let link = |n: u64| {
+        page.link(&format!(
+            "/admin/people?page={n}&per_page={}",
+            listed.per_page
+        ))
+    };
+    let previous = (listed.page > 1).then(|| link(listed.page - 1));
+    let next = listed.has_next.then(|| link(listed.page + 1));
+    let people: Vec<Value> = listed
+        .people
         .into_iter()
         .map(|p| {
             context! {
@@ -145,8 +183,11 @@ async fn render_list(
         "admin_people.html",
         context! {
             section => "people",
-            domain => granted.domain,
+            domain => granted.label(),
             people => people,
+            page_number => listed.page,
+            previous => previous,
+            next => next,
             roles => assignable_roles(state, granted).await?,
             error => error,
             notice => None::<String>,
@@ -158,8 +199,9 @@ async fn list(
     State(state): State<AppState>,
     granted: Granted,
     page: PageCtx,
+    Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
-    render_list(&state, &granted, &page, StatusCode::OK, None).await
+    render_list(&state, &granted, &page, &query, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -176,17 +218,18 @@ async fn invite(
     Form(form): Form<InviteForm>,
 ) -> AppResult<Response> {
     let actor = granted.account()?;
+    let scope = scope(&state, &granted).await?;
     let result = async {
         let invitation = Invitation {
             email: form.email.clone(),
             display_name: form.display_name.clone(),
-            label: granted.domain.clone(),
             role: Role::parse(&form.role)?,
         };
         invite_account(
             &state.db,
             &state.authz,
             actor,
+            &scope,
             &invitation,
             &reset_context(&page),
             request_id(&page.headers),
@@ -203,6 +246,10 @@ async fn invite(
                 &state,
                 &granted,
                 &page,
+                &PageQuery {
+                    page: None,
+                    per_page: None,
+                },
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(format!("{field}: {message}")),
             )
@@ -219,17 +266,12 @@ async fn detail(
     page: PageCtx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let person = people::visible_person(
-        &state.db,
-        &state.authz,
-        granted.account()?,
-        &granted.domain,
-        id,
-    )
-    .await?;
+    let person =
+        people::visible_person(&state.db, &state.authz, &scope(&state, &granted).await?, id)
+            .await?;
     let effective = state
         .authz
-        .effective_permissions(person.account.id, &granted.domain)
+        .effective_permissions(person.account.id, granted.label())
         .await?;
     let assignable = assignable_roles(&state, &granted).await?;
     // Only a role held where this console would revoke it offers a revoke button; a platform
@@ -239,7 +281,7 @@ async fn detail(
         .iter()
         .map(|(d, r)| {
             let revocable = assignable.contains(&r.as_str())
-                && Role::parse(r).is_ok_and(|role| role.domain_in(&granted.domain) == d);
+                && Role::parse(r).is_ok_and(|role| role.domain_in(granted.label()) == d);
             context! { domain => d, role => r, revocable => revocable }
         })
         .collect();
@@ -248,7 +290,7 @@ async fn detail(
         "admin_person.html",
         context! {
             section => "people",
-            domain => granted.domain,
+            domain => granted.label(),
             person => context! { id => person.account.id, email => person.account.email, display_name => person.account.display_name },
             roles => roles,
             effective => effective.iter().map(|(res, act)| format!("{res}: {act}")).collect::<Vec<_>>(),
@@ -313,15 +355,36 @@ pub struct PersonDto {
     roles: Vec<RoleDto>,
 }
 
-/// People with roles in this label (everyone, for platform admins).
-#[utoipa::path(get, path = "/api/v1/admin/people", tag = "roles", responses((status = 200, body = Vec<PersonDto>)))]
+/// People with roles in this label (everyone, for platform admins), one page at a time, by
+/// e-mail address. The `Link` header points at the previous and next pages (`rel="prev"`,
+/// `rel="next"`) when there are any.
+#[utoipa::path(get, path = "/api/v1/admin/people", tag = "roles", params(PageQuery),
+    responses(
+        (status = 200, body = Vec<PersonDto>, headers(("Link" = String, description = "`<…>; rel=\"prev\"`, `<…>; rel=\"next\"` when those pages exist"))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`page` below 1 or `per_page` outside 1–100", body = Problem, content_type = "application/problem+json")))]
 async fn admin_people(
     State(state): State<AppState>,
     granted: Granted,
-) -> AppResult<Json<Vec<PersonDto>>> {
-    let people = visible_people(&state, &granted).await?;
-    Ok(Json(
-        people
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
+    let listed = visible_people(&state, &granted, &query).await?;
+    let link = |n: u64, rel: &str| {
+        format!(
+            "</api/v1/admin/people?page={n}&per_page={}>; rel=\"{rel}\"",
+            listed.per_page
+        )
+    };
+    let mut links = Vec::new();
+    if listed.page > 1 {
+        links.push(link(listed.page - 1, "prev"));
+    }
+    if listed.has_next {
+        links.push(link(listed.page + 1, "next"));
+    }
+    let body = Json(
+        listed
+            .people
             .into_iter()
             .map(|p| PersonDto {
                 id: p.account.id,
@@ -333,8 +396,12 @@ async fn admin_people(
                     .map(|(domain, role)| RoleDto { domain, role })
                     .collect(),
             })
-            .collect(),
-    ))
+            .collect::<Vec<_>>(),
+    );
+    if links.is_empty() {
+        return Ok(body.into_response());
+    }
+    Ok(([(header::LINK, links.join(", "))], body).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -343,10 +410,11 @@ pub struct GrantRequest {
     role: String,
 }
 
-/// Grant a role in this label (`platform-admin`: platform-wide). Refused above one's own role.
+/// Grant a role in this label (`platform-admin`: platform-wide). Refused (403) unless the
+/// granter holds every permission the role carries in this label, and for one's own roles.
 #[utoipa::path(post, path = "/api/v1/admin/people/{id}/roles", tag = "roles", request_body = GrantRequest,
     params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 403, description = "The role carries a permission the granter does not hold in this label, or the account is the granter's own", body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn admin_grant(
     State(state): State<AppState>,
     granted: Granted,
@@ -366,10 +434,10 @@ async fn admin_grant(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Revoke a role in this label; effective on the next request.
+/// Revoke a role in this label; effective on the next request. Refused (403) as granting is.
 #[utoipa::path(delete, path = "/api/v1/admin/people/{id}/roles/{role}", tag = "roles",
     params(("id" = i64, Path), ("role" = String, Path)),
-    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 403, description = "The role carries a permission the revoker does not hold in this label, or the account is the revoker's own", body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn admin_revoke(
     State(state): State<AppState>,
     granted: Granted,

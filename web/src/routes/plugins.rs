@@ -330,14 +330,14 @@ async fn render_label_plugins(
     status: StatusCode,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let enabled = registry::for_label(&state.db, &state.secrets_key, &granted.domain).await?;
+    let enabled = registry::for_label(&state.db, &state.secrets_key, granted.label()).await?;
     let installed = registry::list_installed(&state.db).await?;
     let register = processors::list(&state.db).await?;
-    let disclosures = disclosures::recent(&state.db, &granted.domain, 50).await?;
+    let disclosures = disclosures::recent(&state.db, granted.label(), 50).await?;
     // What the label's plugins logged in this server process, newest first.
     let mut log: Vec<_> = state
         .plugins
-        .for_label(&granted.domain)
+        .for_label(granted.label())
         .iter()
         .flat_map(|p| {
             let plugin = format!("{}@{}", p.name, p.version);
@@ -352,7 +352,7 @@ async fn render_label_plugins(
         "admin_label_plugins.html",
         context! {
             section => "labels",
-            slug => granted.domain,
+            slug => granted.label(),
             enabled => Value::from_serialize(&enabled),
             installed => Value::from_serialize(&installed),
             processors => Value::from_serialize(&register),
@@ -411,7 +411,7 @@ async fn apply(
     let view = registry::configure(
         &state.db,
         &state.secrets_key,
-        &granted.domain,
+        granted.label(),
         input,
         Actor::Account(granted.account()?.id),
     )
@@ -447,7 +447,7 @@ async fn configure_page(
     };
     match outcome {
         Ok(()) => Ok(Redirect::to(
-            &page.link(&format!("/admin/labels/{}/plugins", granted.domain)),
+            &page.link(&format!("/admin/labels/{}/plugins", granted.label())),
         )
         .into_response()),
         Err(AppError::Core(CoreError::Invalid { field, message })) => {
@@ -482,14 +482,14 @@ async fn disable_page(
 ) -> AppResult<Response> {
     registry::disable(
         &state.db,
-        &granted.domain,
+        granted.label(),
         &name,
         Actor::Account(granted.account()?.id),
     )
     .await?;
     state.plugins.reload(&state.db, &state.secrets_key).await?;
     Ok(
-        Redirect::to(&page.link(&format!("/admin/labels/{}/plugins", granted.domain)))
+        Redirect::to(&page.link(&format!("/admin/labels/{}/plugins", granted.label())))
             .into_response(),
     )
 }
@@ -527,7 +527,7 @@ async fn label_plugins_api(
     granted: Granted,
 ) -> AppResult<Json<Vec<LabelPluginDto>>> {
     Ok(Json(
-        registry::for_label(&state.db, &state.secrets_key, &granted.domain)
+        registry::for_label(&state.db, &state.secrets_key, granted.label())
             .await?
             .into_iter()
             .map(Into::into)
@@ -644,11 +644,11 @@ async fn rank_api(
 ) -> AppResult<Json<RankResponse>> {
     let loaded = state
         .plugins
-        .matcher(&granted.domain, body.plugin.as_deref())
+        .matcher(granted.label(), body.plugin.as_deref())
         .ok_or_else(|| {
             AppError::Plugin(PluginError::Unavailable(format!(
                 "no matcher plugin is enabled for {}",
-                granted.domain
+                granted.label()
             )))
         })?;
     let Loaded::Matcher(matcher) = &loaded.plugin else {
@@ -658,7 +658,7 @@ async fn rank_api(
     };
     let batch = body.into_batch();
     let to = Recipient {
-        label: granted.domain.clone(),
+        label: granted.label().to_string(),
         plugin: loaded.name.clone(),
         version: loaded.version.clone(),
         processor_id: loaded.processor_id,

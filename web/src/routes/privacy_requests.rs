@@ -184,7 +184,7 @@ async fn list_for(
     }
     Ok(requests::list(
         &state.db,
-        &granted.domain,
+        granted.label(),
         filter,
         today(),
         settings(state),
@@ -245,7 +245,7 @@ async fn render_list(
         "admin_privacy_requests.html",
         context! {
             section => "privacy",
-            domain => granted.domain,
+            domain => granted.label(),
             requests => rows,
             total => list.total,
             page_no => list.page,
@@ -343,7 +343,7 @@ async fn create_form(
         let s = settings(&state);
         requests::create(
             &state.db,
-            &granted.domain,
+            granted.label(),
             actor,
             new,
             s,
@@ -368,14 +368,14 @@ async fn render_detail(
     status: StatusCode,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let request = requests::get(&state.db, &granted.domain, id).await?;
+    let request = requests::get(&state.db, granted.label(), id).await?;
     Ok(page.render_status(
         state,
         status,
         "admin_privacy_request.html",
         context! {
             section => "privacy",
-            domain => granted.domain,
+            domain => granted.label(),
             request => row_value(&request, today(), settings(state)),
             choices => choices(),
             error => error,
@@ -419,7 +419,7 @@ async fn update_form(
         };
         requests::update(
             &state.db,
-            &granted.domain,
+            granted.label(),
             actor,
             id,
             change,
@@ -488,7 +488,7 @@ async fn my_form(
         let rid = request_id(&page.headers);
         requests::file_for_account(
             &state.db,
-            &granted.domain,
+            granted.label(),
             account,
             kind,
             description.as_deref(),
@@ -660,7 +660,7 @@ async fn create_privacy_request(
     let s = settings(&state);
     let created = requests::create(
         &state.db,
-        &granted.domain,
+        granted.label(),
         granted.account()?.id,
         new,
         s,
@@ -705,7 +705,7 @@ async fn update_privacy_request(
     };
     let updated = requests::update(
         &state.db,
-        &granted.domain,
+        granted.label(),
         granted.account()?.id,
         id,
         change,
@@ -787,7 +787,7 @@ async fn file_my_privacy_request(
 ) -> AppResult<(StatusCode, Json<MyPrivacyRequestDto>)> {
     let filed = requests::file_for_account(
         &state.db,
-        &granted.domain,
+        granted.label(),
         granted.account()?.id,
         Kind::parse(&body.kind)?,
         body.description.as_deref(),

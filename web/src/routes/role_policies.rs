@@ -1,7 +1,8 @@
 //! What each role may do, as console pages and as API: the platform policy (platform admins;
 //! the role × permission matrix, editable within the catalogue, applying to every label at once)
-//! and a label's narrowing of it (only switching off, only roles below one's own). Both surfaces
-//! read and write through the same `Authz` calls, on the label of the checked permission.
+//! and a label's narrowing of it (only switching off; only roles one may hand out and does not
+//! hold). Both surfaces read and write through the same `Authz` calls, on the label of the
+//! checked permission.
 use axum::Json;
 use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -101,7 +102,7 @@ async fn set_policy(
         PolicyOf::Label => {
             state
                 .authz
-                .set_label_role_policy(actor, &granted.domain, role, permissions, request_id)
+                .set_label_role_policy(actor, granted.label(), role, permissions, request_id)
                 .await?
         }
     }
@@ -178,11 +179,11 @@ async fn label_matrix(
 ) -> AppResult<Response> {
     let assignable = state
         .authz
-        .assignable_roles(granted.account()?.id, &granted.domain)
+        .assignable_roles(granted.account()?.id, granted.label())
         .await?;
     let roles: Vec<Value> = state
         .authz
-        .label_role_policies(&granted.domain)
+        .label_role_policies(granted.label())
         .await?
         .into_iter()
         .map(|(role, permissions)| {
@@ -196,7 +197,7 @@ async fn label_matrix(
     Ok(page.render(
         &state,
         "admin_label_roles.html",
-        context! { section => "labels", slug => granted.domain, roles => roles },
+        context! { section => "labels", slug => granted.label(), roles => roles },
     ))
 }
 
@@ -217,7 +218,7 @@ async fn label_update(
     )
     .await?;
     Ok(
-        Redirect::to(&page.link(&format!("/admin/labels/{}/roles", granted.domain)))
+        Redirect::to(&page.link(&format!("/admin/labels/{}/roles", granted.label())))
             .into_response(),
     )
 }
@@ -265,10 +266,16 @@ async fn admin_roles(State(state): State<AppState>, _granted: Granted) -> Json<V
     )
 }
 
-/// Replace what a role may do, everywhere (platform admins; not the platform-admin role).
+/// Replace what a role may do, everywhere (platform admins; not the platform-admin role). Only
+/// permissions of the catalogue, and never one that breaks a promise the platform makes
+/// whatever its policy (employers and visitors never reach candidate data, coaches never change
+/// candidates, candidates reach only their profile, platform permissions stay with platform
+/// admins): such a change is refused with 422 naming the invariant.
 #[utoipa::path(put, path = "/api/v1/admin/roles/{role}", tag = "roles", request_body = Vec<PermissionDto>,
     params(("role" = String, Path)),
-    responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown role or permission, the platform-admin role, or a permission that breaks an invariant (named in the problem's detail)", body = Problem, content_type = "application/problem+json")))]
 async fn admin_set_role_policy(
     State(state): State<AppState>,
     granted: Granted,
@@ -312,7 +319,7 @@ async fn admin_label_roles(
     Ok(Json(
         state
             .authz
-            .label_role_policies(&granted.domain)
+            .label_role_policies(granted.label())
             .await?
             .into_iter()
             .map(|(role, permissions)| LabelRolePolicyDto {
@@ -330,8 +337,9 @@ async fn admin_label_roles(
     ))
 }
 
-/// Set which of its platform permissions a role keeps in this label (only roles below one's
-/// own; only narrowing). The body lists the permissions to keep.
+/// Set which of its platform permissions a role keeps in this label (only roles whose
+/// permissions here the caller holds, and not one the caller holds; only narrowing). The body
+/// lists the permissions to keep.
 #[utoipa::path(put, path = "/api/v1/admin/labels/{slug}/roles/{role}", tag = "roles", request_body = Vec<PermissionDto>,
     params(("slug" = String, Path), ("role" = String, Path)),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]

@@ -7,6 +7,7 @@ pub mod candidate;
 pub mod candidate_label;
 pub mod candidate_note;
 pub mod casbin_rule;
+pub mod change_version;
 pub mod consent_event;
 pub mod disclosure;
 pub mod email_verification;
