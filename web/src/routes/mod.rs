@@ -41,6 +41,10 @@ pub fn table() -> guard::Routes {
         .merge(labels::routes())
         .merge(people::routes())
         .merge(privacy_requests::routes())
+        // Before `role_policies`: the isolation matrix changes role policies as it walks the
+        // table, and the candidate routes are checked against the policy as shipped.
+        .merge(portal::routes())
+        .merge(candidates::routes())
         .merge(role_policies::routes())
         .merge(audit::routes())
         .merge(jobs::routes())
@@ -49,8 +53,6 @@ pub fn table() -> guard::Routes {
         .merge(processors::routes())
         .merge(account::routes())
         .merge(accounts::routes())
-        .merge(portal::routes())
-        .merge(candidates::routes())
         .merge(two_factor::routes())
 }
 
