@@ -639,3 +639,85 @@ storage_test!(
         }
     }
 );
+
+/// The shipped labels, with WinWinWerkt's current statement set back to version 1.2.
+fn labels_at_version_1_2() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = etalage_tests::labels_dir();
+    let mut stack = vec![(from.clone(), dir.path().to_path_buf())];
+    while let Some((src, dst)) = stack.pop() {
+        std::fs::create_dir_all(&dst).unwrap();
+        for entry in std::fs::read_dir(&src).unwrap().flatten() {
+            let target = dst.join(entry.file_name());
+            if entry.path().is_dir() {
+                stack.push((entry.path(), target));
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let file = dir.path().join("winwinwerkt.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("current_version = \"1.3\"", "current_version = \"1.2\""),
+    )
+    .unwrap();
+    dir
+}
+
+storage_test!(
+    prv_4_a_new_statement_version_is_put_to_the_candidate_at_the_next_login,
+    |app: TestApp| async move {
+        // Sign up while 1.2 is current, then the operator publishes 1.3 (a restart with it).
+        let old = labels_at_version_1_2();
+        let storage = app.stop().await;
+        let app =
+            etalage_tests::start(storage, |c| c.labels_dir = Some(old.path().to_path_buf())).await;
+        assert_eq!(current_version(&app, OPERATOR).await, "1.2");
+        signed_up(&app, OPERATOR, "versie@example.nl", json!({})).await;
+        let storage = app.stop().await;
+        let app = etalage_tests::start(storage, |_| {}).await;
+        assert_eq!(current_version(&app, OPERATOR).await, "1.3");
+
+        // The login form takes the candidate to the new statement, whatever `next` says.
+        let client = app.client();
+        let login = app
+            .login(&client, OPERATOR, "versie@example.nl", PASSWORD)
+            .await;
+        assert_eq!(login.status(), StatusCode::SEE_OTHER);
+        assert!(
+            login.headers()["location"]
+                .to_str()
+                .unwrap()
+                .ends_with("/portal")
+        );
+        let portal = app.page(&client, OPERATOR, "/portal").await;
+        assert!(
+            portal.contains("id=\"join\"") && portal.contains("1.3"),
+            "{portal}"
+        );
+        let (_, me) = get_json(&client, app.url(OPERATOR, "/api/v1/me/profile")).await;
+        assert_eq!(me["statement_to_accept"], "1.3");
+
+        let accepted = client
+            .put(app.url(OPERATOR, "/api/v1/me/consents"))
+            .json(&json!({ "accept_privacy_statement_version": "1.3" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(accepted.status(), StatusCode::OK);
+        let me: Value = accepted.json().await.unwrap();
+        assert_eq!(me["statement_to_accept"], Value::Null);
+        // The history of acceptances stays, and the candidate sees it.
+        let (_, privacy) = get_json(&client, app.url(OPERATOR, "/api/v1/me/disclosures")).await;
+        let versions: Vec<&str> = privacy["consents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["purpose"] == "privacy-statement")
+            .map(|c| c["statement_version"].as_str().unwrap())
+            .collect();
+        assert_eq!(versions, vec!["1.2", "1.3"]);
+    }
+);

@@ -221,12 +221,30 @@ async fn logged_in(
     next: Option<&str>,
 ) -> AppResult<Response> {
     let cookie = start_session(state, &page.headers, account, &page.label.label.slug).await?;
+    // PRV-4: a candidate whose label published a new statement sees it at this login, before
+    // anything else; candidates otherwise land in their portal.
+    let candidate = etalage_core::candidates::of_account(&state.db, account.id).await?;
+    let statement_pending = match &candidate {
+        Some(c) => {
+            let through = crate::routes::portal::through(&page.label, reset_context(page));
+            etalage_core::candidates::statement_to_accept(&state.db, c.id, &through)
+                .await?
+                .is_some()
+        }
+        None => false,
+    };
     let fallback = if account.is_platform_admin {
         page.link("/admin")
+    } else if candidate.is_some() {
+        page.link("/portal")
     } else {
         page.link("/")
     };
-    let target = safe_next(next, fallback);
+    let target = if statement_pending {
+        page.link("/portal")
+    } else {
+        safe_next(next, fallback)
+    };
     let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
