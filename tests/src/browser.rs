@@ -131,6 +131,26 @@ impl Browser {
             .unwrap()
     }
 
+    /// What `fetch(path)` from the current page answers: status and content type (the page's
+    /// cookies go with it, as a click on a download link would send them).
+    pub async fn fetch(&self, path: &str) -> (u16, String) {
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\n\
+                 fetch(arguments[0], { credentials: 'same-origin' })\n\
+                   .then(r => done([r.status, r.headers.get('content-type') || '']))\n\
+                   .catch(e => done([0, String(e)]));",
+                vec![serde_json::Value::String(path.to_string())],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("fetch {path}: {e}"));
+        (
+            result[0].as_u64().unwrap_or(0) as u16,
+            result[1].as_str().unwrap_or_default().to_string(),
+        )
+    }
+
     /// Waits for an element (the page after a click may still be loading).
     pub async fn wait_for(&self, css: &str) -> String {
         match self

@@ -249,3 +249,122 @@ storage_test!(
         browser.close().await;
     }
 );
+
+/// The verification link of the newest mail to `email`, once it has arrived.
+async fn verification_link(app: &TestApp, email: &str) -> String {
+    etalage_tests::wait_until("the verification mail", || async {
+        app.outbox()
+            .iter()
+            .filter(|m| m.contains(&format!("To: {email}")))
+            .find_map(|m| etalage_tests::link_in_mail(m, "http://127.0.0.1"))
+            .filter(|l| l.contains("/verify-email/"))
+    })
+    .await
+}
+
+storage_test!(
+    can_1_a_job_seeker_signs_up_verifies_keeps_a_profile_exports_and_erases_it,
+    |app: TestApp| async move {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let host = "werkweb.localhost";
+        let email = "browser@example.nl";
+        browser.goto(&app.url(host, "/signup")).await;
+        browser.fill("input[name=name]", "Bram Browser").await;
+        browser.fill("input[name=email]", email).await;
+        browser
+            .fill("input[name=password]", "een wachtwoord in de browser")
+            .await;
+        browser.fill("input[name=desired_work]", "Tester").await;
+        browser.click("#accept-statement").await;
+        browser.click("#signup-submit").await;
+        browser.wait_for("#signup-sent").await;
+
+        // The mailed link (on the label's public address) opens a page with one button.
+        let link = verification_link(&app, email).await;
+        browser.goto(&link).await;
+        browser.click("#verify-submit").await;
+        let notice = browser.wait_for("#portal-notice").await;
+        assert!(!notice.is_empty());
+        assert_eq!(browser.text("#portal-email").await, email);
+
+        browser.fill("input[name=place]", "Utrecht").await;
+        browser.click("#profile-submit").await;
+        browser.wait_for("#portal-notice").await;
+        let (_, me) = {
+            let c = app.client();
+            app.api_login(&c, host, email, "een wachtwoord in de browser")
+                .await;
+            let r = c
+                .get(app.url(host, "/api/v1/me/profile"))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<serde_json::Value>().await.unwrap())
+        };
+        assert_eq!(me["place"], "Utrecht");
+        assert_eq!(me["desired_work"], "Tester");
+
+        // The export link answers with the zip.
+        let (status, kind) = browser.fetch("/l/werkweb/portal/export").await;
+        assert_eq!((status, kind.as_str()), (200, "application/zip"));
+
+        browser.click("#erase-confirm").await;
+        browser.click("#erase-submit").await;
+        let receipt = browser.wait_for("#receipt-id").await;
+        assert_eq!(receipt.len(), 36, "{receipt}");
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let left = etalage_core::store::entities::candidate::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        browser.close().await;
+    }
+);
+
+storage_test!(
+    can_2_in_the_browser_one_profile_is_linked_through_a_second_label,
+    |app: TestApp| async move {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let email = "twee.labels@example.nl";
+        let password = "een wachtwoord voor twee labels";
+        browser.goto(&app.url("werkweb.localhost", "/signup")).await;
+        browser.fill("input[name=name]", "Tessa Twee").await;
+        browser.fill("input[name=email]", email).await;
+        browser.fill("input[name=password]", password).await;
+        browser.click("#accept-statement").await;
+        browser.click("#signup-submit").await;
+        browser.wait_for("#signup-sent").await;
+        let link = verification_link(&app, email).await;
+        browser.goto(&link).await;
+        browser.click("#verify-submit").await;
+        browser.wait_for("#portal-email").await;
+
+        // On the second label's own site: log in, accept its statement, and the one profile
+        // is linked to both labels.
+        let mkb = "vacature-service-mkb.localhost";
+        browser.goto(&app.url(mkb, "/login")).await;
+        browser.fill("input[name=email]", email).await;
+        browser.fill("input[name=password]", password).await;
+        browser.click("#login-submit").await;
+        browser.wait_for("#join").await;
+        browser.click("#accept-statement").await;
+        browser.click("#join-submit").await;
+        assert_eq!(browser.wait_for("#portal-email").await, email);
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let candidates = etalage_core::store::entities::candidate::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap();
+        let links = etalage_core::store::entities::candidate_label::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!((candidates, links), (1, 2));
+        browser.close().await;
+    }
+);
