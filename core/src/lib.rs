@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authz;
 pub mod crypto;
 pub mod disclosures;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod jobs;

@@ -13,6 +13,7 @@ mod m20261125_000004_role_restrictions;
 mod m20261125_000005_plugin_interface;
 mod m20261125_000007_accounts;
 mod m20261125_000009_processor_endpoints;
+mod m20261125_000014_documents;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_plugin_interface::Migration),
             Box::new(m20261125_000009_processor_endpoints::Migration),
             Box::new(m20261125_000007_accounts::Migration),
+            Box::new(m20261125_000014_documents::Migration),
         ]
     }
 }

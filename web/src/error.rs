@@ -22,6 +22,9 @@ pub enum AppError {
     Unsupported(String),
     #[error("the request body is larger than allowed")]
     PayloadTooLarge,
+    /// Too large, with what the limit is.
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Plugin(#[from] etalage_core::plugins::PluginError),
     #[error("internal error: {0}")]
@@ -149,7 +152,7 @@ impl AppError {
                     vec![],
                 )
             }
-            AppError::PayloadTooLarge => (
+            AppError::PayloadTooLarge | AppError::TooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Payload Too Large",
                 "payload-too-large",

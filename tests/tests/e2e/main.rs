@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod contract;
 mod crash;
+mod documents;
 mod handover;
 mod jobs;
 mod labels;

@@ -63,7 +63,7 @@ struct RolePoliciesDoc;
 /// The whole document: the common parts, every resource's paths, and what the route table and
 /// the server's layers promise of each of them (see [`describe_contract`]).
 pub fn document() -> utoipa::openapi::OpenApi {
-    use crate::routes::{account, accounts, audit, jobs, labels, plugins, session};
+    use crate::routes::{account, accounts, audit, documents, jobs, labels, plugins, session};
     let mut doc = ApiDoc::openapi();
     doc.merge(labels::LabelsDoc::openapi());
     doc.merge(session::SessionDoc::openapi());
@@ -72,6 +72,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(plugins::PluginsDoc::openapi());
     doc.merge(account::AccountDoc::openapi());
     doc.merge(accounts::AccountsDoc::openapi());
+    doc.merge(documents::DocumentsDoc::openapi());
     doc.merge(PeopleDoc::openapi());
     doc.merge(RolePoliciesDoc::openapi());
     describe_contract(&mut doc, &crate::routes::specs());

@@ -8,6 +8,7 @@ pub mod api;
 mod assets;
 mod audit;
 mod auth;
+mod documents;
 pub mod guard;
 mod health;
 mod jobs;
@@ -44,6 +45,7 @@ pub fn table() -> guard::Routes {
         .merge(processors::routes())
         .merge(account::routes())
         .merge(accounts::routes())
+        .merge(documents::routes())
 }
 
 /// The routes' specifications, for tests and documentation.
