@@ -12,6 +12,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../templates/login.html")),
     ("account.html", include_str!("../templates/account.html")),
     (
+        "documents.html",
+        include_str!("../templates/documents.html"),
+    ),
+    (
         "reset_request.html",
         include_str!("../templates/reset_request.html"),
     ),
