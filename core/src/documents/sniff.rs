@@ -107,11 +107,16 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 
 /// The sniffed type if `kind` accepts it; a 415 naming what was found otherwise.
 pub fn check_allowed(kind: DocumentKind, sniffed: Sniffed) -> Result<Sniffed, DocumentError> {
-    let allowed = match (kind, sniffed) {
-        (DocumentKind::Cv, Sniffed::Known(Format::Pdf | Format::Txt) | Sniffed::Zip) => true,
-        (DocumentKind::Photo, Sniffed::Known(Format::Jpeg | Format::Png | Format::Webp)) => true,
-        _ => false,
-    };
+    let allowed = matches!(
+        (kind, sniffed),
+        (
+            DocumentKind::Cv,
+            Sniffed::Known(Format::Pdf | Format::Txt) | Sniffed::Zip
+        ) | (
+            DocumentKind::Photo,
+            Sniffed::Known(Format::Jpeg | Format::Png | Format::Webp)
+        )
+    );
     if allowed {
         return Ok(sniffed);
     }
