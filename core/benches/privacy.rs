@@ -2,8 +2,10 @@
 //! once documents are stored, 10 documents), exporting the same candidate, and registration
 //! throughput (bounded by argon2 by design).
 //!
-//! `cargo bench -p etalage-core --bench privacy` prints the table in docs/benchmarks.md. Under
-//! `cargo test` it runs a few rounds as a smoke test, asserting results, not timings.
+//! `cargo bench -p etalage-core --bench privacy` prints the table in docs/benchmarks.md. Uploads
+//! go through the document helper process, which is the `etalage` binary: name it in
+//! `ETALAGE_BENCH_EXTRACTOR` (without it the candidates have no documents, and the table says
+//! so). Under `cargo test` it runs a few rounds as a smoke test, asserting results, not timings.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -11,6 +13,10 @@ use std::time::{Duration, Instant};
 use etalage_core::accounts::reset::ResetContext;
 use etalage_core::audit::{self, Actor, AuditEntry};
 use etalage_core::candidates::{self, ProfileInput, PurposeChoices, Signup, Through};
+use etalage_core::crypto::SecretsKey;
+use etalage_core::documents::{
+    self, DocumentKind, DocumentStore, Documents, Extractor, SandboxLimits,
+};
 use etalage_core::privacy::{erasure, export};
 use etalage_core::store::entities::{candidate, label, statement_version};
 use etalage_core::{store, time};
@@ -118,6 +124,18 @@ async fn main() {
     let rounds = if full { 30 } else { 3 };
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path()).await;
+    let store = DocumentStore::local(&dir.path().join("documents")).unwrap();
+    let extractor = std::env::var_os("ETALAGE_BENCH_EXTRACTOR").map(std::path::PathBuf::from);
+    let docs = Documents {
+        store: store.clone(),
+        extractor: Extractor::new(
+            extractor.clone().unwrap_or_default(),
+            SandboxLimits::default(),
+            None,
+        ),
+        key: SecretsKey::from_base64("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").unwrap(),
+    };
+    let per_candidate = if extractor.is_some() { 10 } else { 0 };
 
     // Registration: one after another, then eight at once (argon2 runs on a bounded pool).
     let mut sequential = Vec::new();
@@ -163,19 +181,39 @@ async fn main() {
             .await
             .unwrap();
         }
+        for d in 0..per_candidate {
+            let text = format!("Curriculum vitae {n}-{d}\nErvaring: tien jaar Rust.\n").repeat(40);
+            documents::upload(
+                &db,
+                &docs,
+                id,
+                DocumentKind::Cv,
+                &format!("cv-{d}.txt"),
+                text.as_bytes(),
+            )
+            .await
+            .unwrap();
+        }
         let t = Instant::now();
         let row = candidate::Entity::find_by_id(id)
             .one(&db)
             .await
             .unwrap()
             .unwrap();
-        let doc = export::document(&db, row).await.unwrap();
-        let zip = export::zip(&doc, &[], "nl").unwrap();
+        let listed = documents::list(&db, &docs.key, id).await.unwrap();
+        let mut files = Vec::new();
+        for d in &listed {
+            let (_, bytes) = documents::open(&db, &docs, id, &d.id).await.unwrap();
+            files.push(export::ExportFile::document(&d.id, &d.name, bytes));
+        }
+        let doc = export::document(&db, row, listed).await.unwrap();
+        let zip = export::zip(&doc, &files, "nl").unwrap();
+        assert_eq!(files.len(), per_candidate);
         exports.push(t.elapsed());
         assert!(zip.len() > 100 && doc.audit.len() > 50);
 
         let t = Instant::now();
-        erasure::erase_candidate(&db, id, erasure::Via::Staff, Actor::System)
+        erasure::erase_candidate(&db, &store, id, erasure::Via::Staff, Actor::System)
             .await
             .unwrap();
         erasures.push(t.elapsed());
@@ -190,15 +228,15 @@ async fn main() {
             .is_some()
     );
 
-    println!("SQLite, one label, {rounds} rounds");
+    println!("SQLite, one label, {rounds} rounds, {per_candidate} documents per candidate");
     println!("| operation                                    | median ms |    p99 ms | samples |");
     println!("|----------------------------------------------|-----------|-----------|---------|");
     row(
         "register one candidate (argon2id, sequential)",
         sequential.clone(),
     );
-    row("export one candidate (50 audit entries, zip)", exports);
-    row("erase one candidate (50 audit entries)", erasures);
+    row("export one candidate (50 audit, docs, zip)", exports);
+    row("erase one candidate (50 audit, docs)", erasures);
     println!(
         "registration throughput: {:.1}/s sequential, {:.1}/s with {burst} at once",
         rounds as f64 / sequential.iter().sum::<Duration>().as_secs_f64(),

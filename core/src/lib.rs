@@ -8,6 +8,7 @@ pub mod authz;
 pub mod candidates;
 pub mod crypto;
 pub mod disclosures;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod jobs;

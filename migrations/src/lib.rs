@@ -17,6 +17,7 @@ mod m20261125_000010_totp;
 mod m20261125_000011_authz_versions;
 mod m20261125_000012_privacy_requests;
 mod m20261125_000013_candidates;
+mod m20261125_000014_documents;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_authz_versions::Migration),
             Box::new(m20261125_000012_privacy_requests::Migration),
             Box::new(m20261125_000013_candidates::Migration),
+            Box::new(m20261125_000014_documents::Migration),
         ]
     }
 }

@@ -111,6 +111,17 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Chooses `path` in a file input (the browser reads the file from this machine).
+    pub async fn attach(&self, css: &str, path: &std::path::Path) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap();
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod browser;
+pub mod fixtures;
 pub mod postgres;
 
 use std::path::PathBuf;
@@ -108,8 +109,30 @@ impl Storage {
         // Most tests log admins and operators in with a password alone; the two-factor tests
         // turn the platform policy on themselves (`two_factor.rs`).
         config.security.require_two_factor = Vec::new();
+        config.documents.extractor = Some(extractor_binary());
         config
     }
+}
+
+/// The `etalage` command line the server starts as its document helper (`etalage extract`).
+/// In the tests the server runs inside the test binary, whose own executable is not `etalage`;
+/// Cargo builds this package's `etalage-under-test` (the same command line) into the target
+/// folder, one level above the test binaries in `deps/`.
+pub fn extractor_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows where it is");
+    let name = format!("etalage-under-test{}", std::env::consts::EXE_SUFFIX);
+    let found = exe
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .map(|dir| dir.join(&name))
+        .find(|candidate| candidate.is_file());
+    found.unwrap_or_else(|| {
+        panic!(
+            "{name} is not built next to {}; run the tests with cargo test -p etalage-tests",
+            exe.display()
+        )
+    })
 }
 
 /// The label files of this source tree.

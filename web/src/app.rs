@@ -173,7 +173,9 @@ impl Application {
         reminder::ensure_scheduled(&db)
             .await
             .context("cannot schedule the daily reminder of privacy requests")?;
+        let documents = documents_service(&config, &secrets_key)?;
         let state = AppState {
+            documents,
             links: config.label_links(port),
             authz,
             plugins,
@@ -376,6 +378,33 @@ async fn termination_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+/// The document store and helper the configuration asks for.
+fn documents_service(
+    config: &Config,
+    secrets_key: &etalage_core::crypto::SecretsKey,
+) -> anyhow::Result<etalage_core::documents::Documents> {
+    use crate::config::DocumentStorage;
+    use etalage_core::documents::{DocumentStore, Documents, Extractor};
+    let d = &config.documents;
+    let store = match (d.storage, d.s3_settings()) {
+        (DocumentStorage::S3, Some(s3)) => DocumentStore::s3(&s3)?,
+        _ => DocumentStore::local(
+            &d.dir
+                .clone()
+                .unwrap_or_else(|| config.data_dir.join("documents")),
+        )?,
+    };
+    let program = match &d.extractor {
+        Some(path) => path.clone(),
+        None => std::env::current_exe().context("cannot find the server's own executable")?,
+    };
+    Ok(Documents {
+        store,
+        extractor: Extractor::new(program, d.limits(), d.extractor_fault.clone()),
+        key: secrets_key.clone(),
+    })
 }
 
 /// The whole HTTP stack, outside in: request id, tracing, timeout (503), compression, security

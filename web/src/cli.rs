@@ -41,6 +41,20 @@ enum Command {
     /// Try plugins locally, the way the server will run them.
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// The document helper: reads one untrusted file on stdin, answers on stdout. The server
+    /// starts one per upload under tight limits; it is not for people to run.
+    #[command(hide = true)]
+    Extract(ExtractArgs),
+}
+
+#[derive(Args, Debug)]
+struct ExtractArgs {
+    /// `cv` or `photo`.
+    #[arg(long)]
+    kind: String,
+    /// Testing only: misbehave (`memory`, `loop`) to show that the limits hold.
+    #[arg(long)]
+    fault: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -111,8 +125,45 @@ enum AdminCommand {
     },
 }
 
-pub async fn main() -> ExitCode {
+/// Parses the command line. The document helper runs here, before any runtime starts: it is a
+/// short-lived, single-threaded process under an address-space limit, and worker threads and
+/// their stacks would only eat into that limit.
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Extract(args) = &cli.command {
+        return extract(args);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run_cli(cli))
+}
+
+fn extract(args: &ExtractArgs) -> ExitCode {
+    let kind = match etalage_core::documents::DocumentKind::parse(&args.kind) {
+        Ok(kind) => kind,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match etalage_core::documents::sandbox::helper_main(kind, args.fault.as_deref()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_cli(cli: Cli) -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -198,6 +249,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let (config, _) = Config::load(cli.config.as_deref())?;
             plugins_command(command, config.plugins.limits()).await
         }
+        Command::Extract(_) => Err("the document helper runs before the runtime starts".into()),
         Command::Admin(AdminCommand::Create {
             email,
             name,

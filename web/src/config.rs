@@ -44,6 +44,7 @@ pub struct Config {
     /// `good_friday` (default true) and `liberation_day` (`always`, `lustrum` (default) or
     /// `never`), as the collective agreement has them.
     pub privacy: etalage_core::privacy::calendar::HolidaySettings,
+    pub documents: DocumentsConfig,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -150,6 +151,97 @@ pub struct JobsConfig {
     pub lease_secs: u64,
 }
 
+/// Candidate documents: where the sealed files are kept, and the limits of the helper process
+/// that reads each upload.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentsConfig {
+    /// `local` (a folder) or `s3` (S3-compatible object storage, see `documents.s3`).
+    pub storage: DocumentStorage,
+    /// The folder for `local`; unset means `<data_dir>/documents`.
+    pub dir: Option<PathBuf>,
+    pub s3: Option<S3Config>,
+    /// The `etalage` binary run as the helper (`etalage extract`); unset means the server's
+    /// own executable.
+    pub extractor: Option<PathBuf>,
+    /// Wall-clock seconds the helper may take for one file.
+    pub extract_timeout_secs: u64,
+    /// Address space of the helper (RLIMIT_AS), in MiB.
+    pub extract_memory_mib: u64,
+    /// CPU seconds of the helper (RLIMIT_CPU).
+    pub extract_cpu_secs: u64,
+    /// Helpers running at once; further uploads wait.
+    pub max_concurrent_extractions: usize,
+    /// Testing only: makes the helper misbehave (`memory`, `loop`).
+    pub extractor_fault: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentStorage {
+    Local,
+    S3,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    pub region: Option<String>,
+    /// For S3-compatible services other than AWS.
+    pub endpoint: Option<String>,
+    /// Unset: taken from the usual `AWS_*` environment variables.
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        let limits = etalage_core::documents::SandboxLimits::default();
+        DocumentsConfig {
+            storage: DocumentStorage::Local,
+            dir: None,
+            s3: None,
+            extractor: None,
+            extract_timeout_secs: limits.timeout.as_secs(),
+            extract_memory_mib: limits.memory_bytes / (1024 * 1024),
+            extract_cpu_secs: limits.cpu_secs,
+            max_concurrent_extractions: limits.concurrent,
+            extractor_fault: None,
+        }
+    }
+}
+
+impl DocumentsConfig {
+    pub fn limits(&self) -> etalage_core::documents::SandboxLimits {
+        etalage_core::documents::SandboxLimits {
+            timeout: std::time::Duration::from_secs(self.extract_timeout_secs),
+            memory_bytes: self.extract_memory_mib * 1024 * 1024,
+            cpu_secs: self.extract_cpu_secs,
+            concurrent: self.max_concurrent_extractions,
+            ..etalage_core::documents::SandboxLimits::default()
+        }
+    }
+
+    pub fn s3_settings(&self) -> Option<etalage_core::documents::S3Settings> {
+        self.s3
+            .as_ref()
+            .map(|s| etalage_core::documents::S3Settings {
+                bucket: s.bucket.clone(),
+                region: s.region.clone(),
+                endpoint: s.endpoint.clone(),
+                access_key_id: s.access_key_id.clone(),
+                secret_access_key: s
+                    .secret_access_key
+                    .as_ref()
+                    .map(|k| k.expose_secret().to_string()),
+                allow_http: s.allow_http,
+            })
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PluginsConfig {
@@ -230,6 +322,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             plugins: PluginsConfig::default(),
             privacy: Default::default(),
+            documents: DocumentsConfig::default(),
         }
     }
 }
@@ -302,6 +395,7 @@ const KNOWN_KEYS: &[&str] = &[
     "mail",
     "jobs",
     "plugins",
+    "documents",
 ];
 
 /// Variables with our prefix that are read elsewhere (the test harness), not by the server.
@@ -391,6 +485,22 @@ impl Config {
                  longer than http.request_timeout_secs; lower them or raise the timeout",
                 longest.as_millis()
             ));
+        }
+        let d = &self.documents;
+        if d.extract_timeout_secs == 0 || d.extract_timeout_secs >= self.http.request_timeout_secs {
+            return Err(
+                "documents.extract_timeout_secs must be at least 1 and below http.request_timeout_secs"
+                    .into(),
+            );
+        }
+        if d.extract_memory_mib < 64 || d.extract_cpu_secs == 0 || d.max_concurrent_extractions == 0
+        {
+            return Err("documents.extract_memory_mib must be at least 64, documents.extract_cpu_secs and documents.max_concurrent_extractions at least 1".into());
+        }
+        if d.storage == DocumentStorage::S3 && d.s3.is_none() {
+            return Err(
+                "documents.storage = \"s3\" needs a [documents.s3] section with its bucket".into(),
+            );
         }
         if self.session.idle_hours <= 0 {
             return Err("session.idle_hours must be at least 1".into());

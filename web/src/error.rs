@@ -22,6 +22,9 @@ pub enum AppError {
     Unsupported(String),
     #[error("the request body is larger than allowed")]
     PayloadTooLarge,
+    /// Too large, with what the limit is.
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Plugin(#[from] etalage_core::plugins::PluginError),
     /// Platform policy: the account's role requires two-factor login, and it has not enrolled.
@@ -154,7 +157,7 @@ impl AppError {
                     vec![],
                 )
             }
-            AppError::PayloadTooLarge => (
+            AppError::PayloadTooLarge | AppError::TooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Payload Too Large",
                 "payload-too-large",

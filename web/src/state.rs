@@ -23,6 +23,9 @@ pub struct AppState {
     pub authz: Authz,
     pub plugins: Arc<PluginRuntime>,
     pub secrets_key: SecretsKey,
+    /// Candidate documents: their store, the helper that reads uploads, the key that wraps the
+    /// candidates' data keys.
+    pub documents: etalage_core::documents::Documents,
     /// Key for CSRF tokens, shared by all server processes through the database.
     pub csrf_key: Arc<Vec<u8>>,
 }

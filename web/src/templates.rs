@@ -20,6 +20,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/login_two_factor.html"),
     ),
     (
+        "documents.html",
+        include_str!("../templates/documents.html"),
+    ),
+    (
         "reset_request.html",
         include_str!("../templates/reset_request.html"),
     ),

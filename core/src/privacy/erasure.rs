@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::candidates::ROLE_CANDIDATE;
+use crate::documents::DocumentStore;
 use crate::store::entities::{
     account, account_role, account_totp, candidate, candidate_label, candidate_note, consent_event,
     email_verification, erasure_receipt, job, login_attempt, login_code, login_unlock,
@@ -52,6 +53,7 @@ pub struct ErasureReceipt {
 /// Erases candidate `candidate_id` and everything held about them.
 pub async fn erase_candidate(
     db: &DatabaseConnection,
+    documents: &DocumentStore,
     candidate_id: i64,
     via: Via,
     actor: Actor,
@@ -87,6 +89,10 @@ pub async fn erase_candidate(
         .filter(login_attempt::Column::Key.eq(email.clone()))
         .exec(&txn)
         .await?;
+
+    // The documents, their objects and the data key that sealed them (crypto-shredding: a
+    // backup taken before today holds nothing readable either).
+    crate::documents::erase_all_documents(&txn, documents, candidate_id).await?;
 
     // Requests stay as the record the law asks for, without the person (before the profile
     // goes: its deletion would cut the link that finds them).

@@ -33,11 +33,14 @@ pub struct ExportDocument {
     pub staff_accesses: Vec<StaffAccess>,
     pub audit: Vec<AuditLine>,
     pub privacy_requests: Vec<super::requests::PrivacyRequest>,
+    /// The documents' metadata; the files themselves are in the zip's `documents/`.
+    pub documents: Vec<crate::documents::Document>,
 }
 
 pub async fn document(
     conn: &impl ConnectionTrait,
     row: candidate::Model,
+    documents: Vec<crate::documents::Document>,
 ) -> CoreResult<ExportDocument> {
     let id = row.id;
     let account = row.account_id;
@@ -59,6 +62,7 @@ pub async fn document(
             })
             .collect(),
         privacy_requests: super::requests::for_export(conn, id).await?,
+        documents,
     })
 }
 
@@ -66,6 +70,29 @@ pub async fn document(
 pub struct ExportFile {
     pub path: String,
     pub bytes: Vec<u8>,
+}
+
+impl ExportFile {
+    /// A document under `documents/`, named `{id}-{name}` with the name reduced to safe
+    /// characters: the name is the uploader's, and a zip entry named `../x` would write outside
+    /// the folder it is unpacked in.
+    pub fn document(id: &str, name: &str, bytes: Vec<u8>) -> Self {
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let safe = safe.trim_start_matches('.');
+        ExportFile {
+            path: format!("{id}-{safe}"),
+            bytes,
+        }
+    }
 }
 
 /// The zip: `data.json`, `summary.html` and `files`.

@@ -35,6 +35,13 @@ pub const GROUPS: &[DataGroup] = &[
         exported: true,
     },
     DataGroup {
+        name: "documents",
+        what: "CVs and photos: kind, format and size; file names, extracted CV text and the files sealed with the candidate's data key",
+        tables: &["documents", "candidate_keys"],
+        on_erasure: OnErasure::Deleted,
+        exported: true,
+    },
+    DataGroup {
         name: "consent",
         what: "the consent ledger: statements accepted, purposes given and withdrawn",
         tables: &["consent_events"],

@@ -3,7 +3,6 @@
 //! the server as a process of its own — and kill it without warning.
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    etalage::cli::main().await
+fn main() -> ExitCode {
+    etalage::cli::main()
 }

@@ -306,6 +306,32 @@ storage_test!(
         assert_eq!(me["place"], "Utrecht");
         assert_eq!(me["desired_work"], "Tester");
 
+        // Upload a CV and see it listed in the portal's documents.
+        let cv_file = tempfile::Builder::new().suffix(".txt").tempfile().unwrap();
+        std::fs::write(
+            cv_file.path(),
+            "Curriculum vitae van Bram\nTester sinds 2015\n",
+        )
+        .unwrap();
+        browser.click("#portal-documents").await;
+        browser.wait_for("#upload-document").await;
+        browser
+            .attach("#upload-document input[type=file]", cv_file.path())
+            .await;
+        browser.click("#upload-document button[type=submit]").await;
+        let listed = browser.wait_for("table#documents").await;
+        let file_name = cv_file
+            .path()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(listed.contains(&file_name), "{listed}");
+        // The mailed link was on the label's public address, where the session cookie lives.
+        let base = link.split("/verify-email/").next().unwrap().to_string();
+        browser.goto(&format!("{base}/portal")).await;
+
         // The export link answers with the zip.
         let (status, kind) = browser.fetch("/l/werkweb/portal/export").await;
         assert_eq!((status, kind.as_str()), (200, "application/zip"));

@@ -88,6 +88,29 @@ async fn signed_up(app: &TestApp, host: &str, email: &str, extra: Value) -> reqw
     client
 }
 
+/// Uploads a CV through the API as the logged-in `client` on werkweb; asserts it was taken.
+async fn upload_cv(app: &TestApp, client: &reqwest::Client, name: &str, text: &str) {
+    let listed = client
+        .get(app.url(WERKWEB, "/api/v1/me/documents"))
+        .send()
+        .await
+        .unwrap();
+    let csrf = listed.headers()["x-csrf-token"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (content_type, body) = etalage_tests::fixtures::upload_body("cv", name, text.as_bytes());
+    let uploaded = client
+        .post(app.url(WERKWEB, "/api/v1/me/documents"))
+        .header("content-type", content_type)
+        .header("x-csrf-token", csrf)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+}
+
 async fn get_json(client: &reqwest::Client, url: String) -> (StatusCode, Value) {
     let r = client.get(url).send().await.unwrap();
     let status = r.status();
@@ -485,6 +508,8 @@ storage_test!(
             json!({ "profile": { "summary": "EXPORTMARKER-zomer" } }),
         )
         .await;
+        let cv = "Curriculum vitae\nEXPORTCV-herfst\n";
+        upload_cv(&app, &client, "../../mijn cv.txt", cv).await;
         let response = client
             .get(app.url(WERKWEB, "/api/v1/me/export"))
             .send()
@@ -509,6 +534,22 @@ storage_test!(
                 .iter()
                 .any(|c| c["purpose"] == "privacy-statement")
         );
+        // The original document, byte for byte, under a name that stays inside the folder.
+        let names: Vec<String> = (0..zip.len())
+            .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+            .collect();
+        let cv_name = names
+            .iter()
+            .find(|n| n.starts_with("documents/"))
+            .expect("the CV is in the zip");
+        assert!(!cv_name.contains(".."), "{cv_name}");
+        let mut bytes = String::new();
+        zip.by_name(cv_name)
+            .unwrap()
+            .read_to_string(&mut bytes)
+            .unwrap();
+        assert_eq!(bytes, cv);
+        assert_eq!(data["documents"][0]["kind"], "cv");
         let mut summary = String::new();
         zip.by_name("summary.html")
             .unwrap()
@@ -560,6 +601,8 @@ storage_test!(
             "Samenvattingmarker",
             "Notitiemarker",
             "Verzoekmarker",
+            "Documentmarker",
+            "cvnaammarker",
         ];
         let client = signed_up(
             &app,
@@ -588,6 +631,13 @@ storage_test!(
             .send()
             .await
             .unwrap();
+        upload_cv(
+            &app,
+            &client,
+            "cvnaammarker.txt",
+            "Curriculum vitae\nDocumentmarker en meer\n",
+        )
+        .await;
         // A data-subject request, a login code (a row and a mail job), an export and a failed
         // login attempt too.
         let filed = client

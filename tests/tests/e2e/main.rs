@@ -9,6 +9,7 @@ mod browser;
 mod candidates;
 mod contract;
 mod crash;
+mod documents;
 mod handover;
 mod jobs;
 mod labels;

@@ -65,8 +65,8 @@ struct RolePoliciesDoc;
 /// the server's layers promise of each of them (see [`describe_contract`]).
 pub fn document() -> utoipa::openapi::OpenApi {
     use crate::routes::{
-        account, accounts, audit, candidates, jobs, labels, plugins, portal, privacy_requests,
-        session, two_factor,
+        account, accounts, audit, candidates, documents, jobs, labels, plugins, portal,
+        privacy_requests, session, two_factor,
     };
     let mut doc = ApiDoc::openapi();
     doc.merge(labels::LabelsDoc::openapi());
@@ -77,6 +77,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(account::AccountDoc::openapi());
     doc.merge(accounts::AccountsDoc::openapi());
     doc.merge(two_factor::TwoFactorDoc::openapi());
+    doc.merge(documents::DocumentsDoc::openapi());
     doc.merge(PeopleDoc::openapi());
     doc.merge(privacy_requests::PrivacyRequestsDoc::openapi());
     doc.merge(RolePoliciesDoc::openapi());

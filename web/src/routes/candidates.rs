@@ -90,7 +90,7 @@ pub fn routes() -> Routes {
 pub struct CandidatesDoc;
 
 /// The candidates the checked label may see.
-async fn scope_of(state: &AppState, granted: &Granted) -> AppResult<CandidateScope> {
+pub(crate) async fn scope_of(state: &AppState, granted: &Granted) -> AppResult<CandidateScope> {
     let operator = state
         .labels
         .current()
@@ -289,6 +289,7 @@ async fn erase_as_staff(
     }
     let receipt = erasure::erase_candidate(
         &state.db,
+        &state.documents.store,
         id,
         Via::Staff,
         Actor::Account(granted.account()?.id),

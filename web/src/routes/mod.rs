@@ -9,6 +9,7 @@ mod assets;
 mod audit;
 mod auth;
 mod candidates;
+mod documents;
 pub mod guard;
 mod health;
 mod jobs;
@@ -54,6 +55,7 @@ pub fn table() -> guard::Routes {
         .merge(account::routes())
         .merge(accounts::routes())
         .merge(two_factor::routes())
+        .merge(documents::routes())
 }
 
 /// The routes' specifications, for tests and documentation.

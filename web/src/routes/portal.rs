@@ -434,6 +434,7 @@ async fn erase_self(state: &AppState, account_id: i64) -> AppResult<ErasureRecei
     let row = candidates::require_of_account(&state.db, account_id).await?;
     let receipt = erasure::erase_candidate(
         &state.db,
+        &state.documents.store,
         row.id,
         Via::Candidate,
         Actor::Account(account_id),
@@ -446,8 +447,15 @@ async fn erase_self(state: &AppState, account_id: i64) -> AppResult<ErasureRecei
 
 async fn export_zip(state: &AppState, account_id: i64, locale: &str) -> AppResult<Response> {
     let row = candidates::require_of_account(&state.db, account_id).await?;
-    let doc = export::document(&state.db, row).await?;
-    let bytes = export::zip(&doc, &[], locale)?;
+    let listed = etalage_core::documents::list(&state.db, &state.documents.key, row.id).await?;
+    let mut files = Vec::with_capacity(listed.len());
+    for d in &listed {
+        let (_, bytes) =
+            etalage_core::documents::open(&state.db, &state.documents, row.id, &d.id).await?;
+        files.push(export::ExportFile::document(&d.id, &d.name, bytes));
+    }
+    let doc = export::document(&state.db, row, listed).await?;
+    let bytes = export::zip(&doc, &files, locale)?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(
