@@ -771,3 +771,43 @@ storage_test!(
         assert_eq!(versions, vec!["1.2", "1.3"]);
     }
 );
+
+storage_test!(
+    prv_5_the_candidate_sees_every_disclosure_about_them_and_no_one_elses,
+    |app: TestApp| async move {
+        let client = signed_up(&app, WERKWEB, "verstrekt@example.nl", json!({})).await;
+        let (_, me) = get_json(&client, app.url(WERKWEB, "/api/v1/me/profile")).await;
+        let id = me["id"].as_i64().unwrap();
+        // A hand-over as `core::plugins::handover` records it, one about this candidate and
+        // one about somebody else.
+        for subjects in [
+            vec![format!("candidate:{id}")],
+            vec![format!("candidate:{}", id + 1000)],
+        ] {
+            etalage_core::disclosures::record(
+                &app.db,
+                etalage_core::disclosures::NewDisclosure {
+                    label: "werkweb".into(),
+                    plugin_name: "payroll-connector".into(),
+                    plugin_version: "1.0.0".into(),
+                    processor_id: None,
+                    data_categories: vec!["name".into(), "e-mail".into()],
+                    event: "payroll.place-worker".into(),
+                    subjects,
+                    outcome: "ok".into(),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let (status, privacy) = get_json(&client, app.url(WERKWEB, "/api/v1/me/disclosures")).await;
+        assert_eq!(status, StatusCode::OK);
+        let disclosures = privacy["disclosures"].as_array().unwrap();
+        assert_eq!(disclosures.len(), 1, "{privacy}");
+        assert_eq!(disclosures[0]["recipient"], "payroll-connector");
+        assert_eq!(disclosures[0]["data_categories"], "name, e-mail");
+        // The page says the same.
+        let page = app.page(&client, WERKWEB, "/portal/privacy").await;
+        assert!(page.contains("payroll-connector") && page.contains("Autoriteit Persoonsgegevens"));
+    }
+);

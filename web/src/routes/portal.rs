@@ -1271,3 +1271,48 @@ async fn erase_form(
     clear_session(&page.headers, &mut response);
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// The operationIds issue 8 names are the public contract: black-box checks drive the
+    /// server through them.
+    #[test]
+    fn can_1_the_candidate_and_privacy_operations_carry_their_agreed_names() {
+        let doc = serde_json::to_value(crate::routes::api::document()).unwrap();
+        let ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|paths| paths.values())
+            .filter_map(|item| item.as_object())
+            .flat_map(|item| item.values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        for wanted in [
+            "register_candidate",
+            "verify_email",
+            "request_login_code",
+            "get_my_profile",
+            "update_my_profile",
+            "upload_my_document",
+            "delete_my_document",
+            "set_my_availability",
+            "set_my_consents",
+            "export_my_data",
+            "list_my_disclosures",
+            "erase_me",
+            "list_candidates",
+            "get_candidate",
+            "erase_candidate",
+            "create_privacy_request",
+            "list_privacy_requests",
+            "update_privacy_request",
+        ] {
+            assert!(
+                ids.contains(&wanted),
+                "{wanted} is missing from the API document"
+            );
+        }
+    }
+}
