@@ -38,9 +38,7 @@ pub async fn visible_people(
     page: u64,
     per_page: u64,
 ) -> CoreResult<PeoplePage> {
-    if page == 0 {
-        return Err(CoreError::invalid("page", "must be at least 1"));
-    }
+    let page = crate::domain::page_number(page)?;
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(CoreError::invalid(
             "per_page",

@@ -51,7 +51,7 @@ pub async fn list(
     filter: &ListFilter,
 ) -> CoreResult<CandidatePage> {
     let per_page = filter.per_page.clamp(1, MAX_PER_PAGE);
-    let page = filter.page.max(1);
+    let page = crate::domain::page_number(filter.page)?;
     let mut query = scope.select();
     if let Some(a) = filter.availability {
         query = query.filter(candidate::Column::Availability.eq(a.as_str()));

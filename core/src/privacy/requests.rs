@@ -564,7 +564,7 @@ pub async fn list(
             DueFilter::Urgent => query.filter(Column::DueOn.lte(soon)),
         };
     }
-    let page = page.max(1);
+    let page = crate::domain::page_number(page)?;
     let per_page = per_page.max(1);
     let paginator = query
         .order_by_asc(Column::DueOn)

@@ -103,13 +103,17 @@ pub(crate) async fn scope_of(state: &AppState, granted: &Granted) -> AppResult<C
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `available` or `passive`.
+    #[param(pattern = "^(available|passive)$")]
     availability: Option<String>,
     /// One of the twelve provinces.
+    #[param(
+        pattern = "^(Drenthe|Flevoland|Friesland|Gelderland|Groningen|Limburg|Noord-Brabant|Noord-Holland|Overijssel|Utrecht|Zeeland|Zuid-Holland)$"
+    )]
     province: Option<String>,
     /// Only candidates changed at or after this instant (RFC 3339).
     updated_since: Option<chrono::DateTime<chrono::Utc>>,
     /// 1-based page number.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     per_page: Option<u64>,
@@ -127,7 +131,7 @@ impl ListQuery {
             Some(p) => Some(
                 PROVINCES
                     .iter()
-                    .find(|x| x.eq_ignore_ascii_case(p))
+                    .find(|x| **x == p)
                     .map(|x| (*x).to_string())
                     .ok_or_else(|| CoreError::invalid("province", "is not a province"))?,
             ),
@@ -141,7 +145,7 @@ impl ListQuery {
             availability,
             province,
             updated_since: self.updated_since,
-            page: self.page.unwrap_or(1).max(1),
+            page: etalage_core::domain::page_number(self.page.unwrap_or(1))?,
             per_page,
         })
     }

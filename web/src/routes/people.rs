@@ -87,7 +87,7 @@ async fn scope(state: &AppState, granted: &Granted) -> AppResult<PeopleScope> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The page, from 1.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u64>,
     /// People per page.
     #[param(minimum = 1, maximum = 100)]

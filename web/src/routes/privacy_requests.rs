@@ -157,7 +157,7 @@ pub struct ListParams {
     /// (`urgent`).
     due: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u64>,
     /// Requests per page (default 50, at most 200).
     #[param(minimum = 1, maximum = 200)]
