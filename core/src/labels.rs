@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use crate::audit::{self, Actor, AuditEntry};
@@ -44,7 +44,7 @@ pub enum SyncOutcome {
 /// whose text for an existing version differs from what was published is refused: publish a new
 /// version instead.
 pub async fn sync(db: &DatabaseConnection, record: &LabelRecord) -> CoreResult<(i64, SyncOutcome)> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let now = time::now();
     let hostnames =
         serde_json::to_string(&record.hostnames).map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -203,7 +203,7 @@ pub async fn update_overrides(
     actor: Actor,
     request_id: Option<String>,
 ) -> CoreResult<serde_json::Value> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     versions::bump(&txn, Topic::Labels).await?;
     let row = label::Entity::find()
         .filter(label::Column::Slug.eq(slug))

@@ -10,7 +10,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -277,7 +276,7 @@ pub async fn save(
     let input = input.validate(policy)?;
     let endpoints =
         serde_json::to_string(&input.endpoints).map_err(|e| CoreError::Internal(e.to_string()))?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let now = time::now();
     let categories = input.data_categories.join(", ");
     let row = match id {

@@ -3,7 +3,7 @@
 //! account from outside the label is only told by mail: typing an address in a console never
 //! attaches someone else's account to a label, nor shows its name.
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
 use super::reset::ResetContext;
 use super::{Account, create, find_by_email, find_by_id, people};
@@ -59,7 +59,7 @@ pub async fn invite(
         let seen = people::visible_person(db, authz, scope, existing.id).await;
         if seen.is_err() {
             // Same work as the other branches up to here; only the address owner learns more.
-            let txn = db.begin().await?;
+            let txn = crate::store::begin_write(db).await?;
             mail::enqueue(
                 &txn,
                 &invitation_mail(&email, invitation, Reach::Elsewhere, ctx),
@@ -69,7 +69,7 @@ pub async fn invite(
             return Ok(Invited::NotJoined);
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let (account_id, is_new) = match existing {
         Some(existing) => (existing.id, false),
         None => (

@@ -14,7 +14,7 @@ pub mod unlock;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -149,7 +149,7 @@ pub async fn create_platform_admin(
     password: &Password,
     actor: Actor,
 ) -> CoreResult<Account> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let account = create_platform_admin_in(&txn, email, display_name, password, actor).await?;
     txn.commit().await?;
     Ok(account)
@@ -320,7 +320,7 @@ pub async fn set_disabled(
             "you cannot disable your own account".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let disabled_at = disabled.then(time::now);
     let result = account::Entity::update_many()
         .col_expr(account::Column::DisabledAt, disabled_at.into())
@@ -374,7 +374,7 @@ pub async fn change_own_password(
         ));
     }
     attempt.withdraw(db).await?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     write_password(
         &txn,
         me.id,

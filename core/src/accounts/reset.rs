@@ -3,7 +3,7 @@
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -116,7 +116,7 @@ async fn send_reset(db: &DatabaseConnection, email: &Email, ctx: &ResetContext) 
         ctx.base_url.trim_end_matches('/'),
         token
     );
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     password_reset::ActiveModel {
         token_hash: Set(secrets::token_hash(&token)),
         account_id: Set(account.id),
@@ -200,7 +200,7 @@ pub async fn complete(
     token: &str,
     password: &Password,
 ) -> CoreResult<i64> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let Some(row) = live_token(&txn, token).await? else {
         return Err(CoreError::Conflict(
             "this reset link has expired or has been used already".into(),

@@ -2,10 +2,7 @@
 //! setup link (valid 24 hours, replaced at every start until it is used) with which the first
 //! admin chooses their own address and password. The link is never stored, only its hash.
 use chrono::Duration;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::{Account, any_platform_admin, create_platform_admin_in};
 use crate::audit::Actor;
@@ -20,7 +17,7 @@ pub async fn issue_token(db: &DatabaseConnection) -> CoreResult<Option<String>> 
     }
     let token = secrets::new_token();
     let now = time::now();
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     // Only the newest link works: an old one printed to a log somewhere is dead.
     setup_token::Entity::delete_many()
         .filter(setup_token::Column::UsedAt.is_null())
@@ -62,7 +59,7 @@ pub async fn complete(
     display_name: &str,
     password: &Password,
 ) -> CoreResult<Account> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let Some(row) = find_live(&txn, token).await? else {
         return Err(CoreError::Conflict(
             "this setup link has expired or has been used; restart the server for a new one".into(),

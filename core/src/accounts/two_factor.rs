@@ -21,7 +21,7 @@ use chrono::Duration;
 use rand::{Rng, RngCore};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::Serialize;
 use totp_rs::{Algorithm, Builder, Totp};
@@ -272,7 +272,7 @@ pub async fn start_enrolment(
         .min_dimensions(200, 200)
         .build();
     let sealed = key.seal(&secret, &seal_context(account.id))?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     if totp_row(&txn, account.id)
         .await?
         .is_some_and(|r| r.confirmed_at.is_some())
@@ -329,7 +329,7 @@ pub async fn confirm_enrolment(
         return Err(invalid_code());
     };
     attempt.withdraw(db).await?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let confirmed = account_totp::Entity::update_many()
         .col_expr(account_totp::Column::ConfirmedAt, Some(time::now()).into())
         .col_expr(account_totp::Column::LastStep, Some(step_i64(step)).into())
@@ -522,7 +522,7 @@ pub async fn verify_login(
         return Err(CoreError::Unauthenticated);
     };
     let proof = spend_code_throttled(db, key, throttle, pending.account_id, code, client).await?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let spent = pending_login::Entity::update_many()
         .col_expr(pending_login::Column::UsedAt, Some(time::now()).into())
         .filter(pending_login::Column::Id.eq(pending.id))
@@ -573,7 +573,7 @@ pub async fn disable(
     }
     attempt.withdraw(db).await?;
     let proof = spend_code_throttled(db, key, throttle, me.id, code, client).await?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     audit_recovery_code_use(&txn, me.id, proof, None).await?;
     remove(&txn, me.id).await?;
     audit::record(
@@ -603,7 +603,7 @@ pub async fn regenerate_recovery_codes(
         return Err(CoreError::Conflict("two-factor login is off".into()));
     }
     let proof = spend_code_throttled(db, key, throttle, me.id, code, client).await?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     audit_recovery_code_use(&txn, me.id, proof, None).await?;
     let codes = replace_recovery_codes(&txn, key, me.id).await?;
     audit::record(
@@ -633,7 +633,7 @@ pub async fn admin_reset(
             "you cannot reset your own two-factor login; turn it off on your account page".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     if account::Entity::find_by_id(account_id)
         .one(&txn)
         .await?

@@ -5,10 +5,7 @@
 //! the address's mail, and may log in past the per-address limit — the per-client limit still
 //! holds, so the guesser, who does not have the mail, stays throttled.
 use chrono::Duration;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::reset::ResetContext;
 use super::{LoginThrottle, find_by_email};
@@ -60,7 +57,7 @@ pub async fn offer(
         return Ok(());
     }
     let token = secrets::new_token();
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     login_unlock::ActiveModel {
         token_hash: Set(secrets::token_hash(&token)),
         account_id: Set(account.id),

@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use casbin::{CachedApi, CachedEnforcer, CoreApi, DefaultCache, DefaultModel, MgmtApi};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -508,7 +508,7 @@ impl Authz {
         if actor == account_id {
             return Err(CoreError::Forbidden);
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         grant_in(&txn, actor, account_id, domain, role, request_id).await?;
         txn.commit().await?;
         self.reload().await
@@ -534,7 +534,7 @@ impl Authz {
         if actor == account_id {
             return Err(CoreError::Forbidden);
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         versions::bump(&txn, Topic::Authz).await?;
         let removed = account_role::Entity::delete_many()
             .filter(account_role::Column::AccountId.eq(account_id))
@@ -662,7 +662,7 @@ impl Authz {
         if let Some(broken) = invariants::violations(&proposed).into_iter().next() {
             return Err(CoreError::invalid("permissions", broken.to_string()));
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         versions::bump(&txn, Topic::Authz).await?;
         let current: Vec<(String, String)> = casbin_rule::Entity::find()
             .filter(casbin_rule::Column::Ptype.eq("p"))
@@ -809,7 +809,7 @@ impl Authz {
             ));
         }
         let off: Vec<&(String, String)> = policy.iter().filter(|p| !keep.contains(p)).collect();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         versions::bump(&txn, Topic::Authz).await?;
         role_restriction::Entity::delete_many()
             .filter(role_restriction::Column::Label.eq(label))

@@ -12,7 +12,6 @@ mod storage;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -126,7 +125,7 @@ pub async fn candidate_of_account(conn: &impl ConnectionTrait, account_id: i64) 
 /// the parsing in the helper (CV text; a photo re-encoded without metadata), then the file
 /// sealed into the store and its row. Any refusal leaves nothing behind: no row, no object.
 pub async fn upload(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &sea_orm::DatabaseConnection,
     docs: &Documents,
     candidate_id: i64,
     kind: DocumentKind,
@@ -155,7 +154,7 @@ pub async fn upload(
     };
     let name = clean_name(file_name, extracted.format);
     let id = uuid::Uuid::new_v4().to_string();
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let key = keys::data_key(&txn, &docs.key, candidate_id, true)
         .await?
         .ok_or_else(|| CoreError::Internal("no data key after creating one".into()))?;

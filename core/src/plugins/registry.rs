@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -101,7 +101,7 @@ pub async fn store_installed(
 ) -> CoreResult<InstalledPlugin> {
     let name = parse_name(&new.name)?;
     let version = parse_version(&new.version)?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let row = plugin::ActiveModel {
         name: Set(name),
         version: Set(version),
@@ -404,7 +404,7 @@ pub async fn configure(
     } else {
         None
     };
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let existing = label_plugin::Entity::find()
         .filter(label_plugin::Column::Label.eq(label))
         .filter(label_plugin::Column::PluginName.eq(&input.plugin_name))
@@ -483,7 +483,7 @@ pub async fn disable(
     plugin_name: &str,
     actor: Actor,
 ) -> CoreResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let removed = label_plugin::Entity::delete_many()
         .filter(label_plugin::Column::Label.eq(label))
         .filter(label_plugin::Column::PluginName.eq(plugin_name))

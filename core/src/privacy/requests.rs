@@ -12,7 +12,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -296,7 +296,7 @@ pub async fn create(
             "say how the identity was verified",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     if let Some(candidate_id) = new.candidate_id
         && !candidate_in_label(&txn, label, candidate_id).await?
     {
@@ -401,7 +401,7 @@ pub async fn file_for_account(
     request_id: Option<String>,
 ) -> CoreResult<PrivacyRequest> {
     let description = free_text("description", description, MAX_TEXT)?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let candidate = candidate_of_account(&txn, account_id).await?;
     let row = insert(
         &txn,
@@ -628,7 +628,7 @@ pub async fn update(
         MAX_SHORT,
     )?;
     let answer = free_text("answer", change.answer.as_deref(), MAX_TEXT)?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let current = find(&txn, label, id).await?;
     let from = Status::parse(&current.status)?;
     if from.is_closed() {

@@ -64,8 +64,12 @@ pub fn sqlite_url_for(path: &std::path::Path) -> String {
 /// transaction that reads first and writes later cannot wait for another writer (its snapshot
 /// would be stale) and fails with "database is locked" instead, whatever the busy timeout. A
 /// write as the first statement waits its turn under the busy timeout. PostgreSQL needs nothing.
-pub async fn begin_write(db: &DatabaseConnection) -> CoreResult<sea_orm::DatabaseTransaction> {
-    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+pub async fn begin_write<C>(db: &C) -> CoreResult<sea_orm::DatabaseTransaction>
+where
+    C: sea_orm::ConnectionTrait
+        + sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+{
+    use sea_orm::{ConnectionTrait, Statement};
     let txn = db.begin().await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // Matches no row, but is a write: SQLite takes the write lock for it.
