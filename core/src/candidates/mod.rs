@@ -228,7 +228,13 @@ pub async fn register(db: &DatabaseConnection, through: &Through, s: Signup) -> 
     let password_hash = accounts::password::hash_async(&password).await?;
     let label_id = label_id(db, &through.slug).await?;
     let txn = crate::store::begin_write(db).await?;
-    let known_account = accounts::find_by_email(&txn, &email).await?.is_some();
+    // Disabled accounts count too: their address is taken, and a second account for it would
+    // break the unique index (a 500) rather than get the same answer as any known address.
+    let known_account = account::Entity::find()
+        .filter(account::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?
+        .is_some();
     let known_candidate = candidate::Entity::find()
         .filter(candidate::Column::Email.eq(email.as_str()))
         .one(&txn)

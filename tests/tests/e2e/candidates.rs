@@ -167,6 +167,20 @@ storage_test!(
             .unwrap();
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(candidate::Entity::find().count(&app.db).await.unwrap(), 1);
+
+        // The address of a disabled account is taken: the same answer, no second account.
+        let (staff_id, _) = app
+            .person(WERKWEB, "uitgeschakeld", "recruiter", "werkweb")
+            .await;
+        let admin = app.create_admin().await;
+        etalage_core::accounts::set_disabled(&app.db, staff_id, true, admin.id, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            register(&app, WERKWEB, "uitgeschakeld@werkweb.net", json!({})).await,
+            StatusCode::ACCEPTED
+        );
+        assert_eq!(candidate::Entity::find().count(&app.db).await.unwrap(), 1);
     }
 );
 
